@@ -1,0 +1,35 @@
+/* buf: a fixed-capacity byte ring. Reading into it goes through
+ * buf_reserve/buf_commit, writing out through buf_peek/buf_consume, both as
+ * iovecs, so a non-blocking writer commits only what the kernel took. */
+#ifndef PTYSHIM_BUF_H
+#define PTYSHIM_BUF_H
+
+#include <stddef.h>
+#include <sys/uio.h>
+
+struct buf {
+	char *data;
+	size_t cap;
+	size_t head; /* offset of the first byte */
+	size_t len;  /* bytes stored */
+};
+
+/* Storage is allocated on first use, so idle buffers cost nothing. */
+void buf_init(struct buf *b, size_t cap);
+void buf_free(struct buf *b);
+
+static inline size_t buf_len(const struct buf *b) { return b->len; }
+static inline size_t buf_space(const struct buf *b) { return b->cap - b->len; }
+
+/* Up to two iovecs covering the stored bytes; returns how many. */
+int buf_peek(const struct buf *b, struct iovec iov[2]);
+void buf_consume(struct buf *b, size_t n);
+
+/* Up to two iovecs covering the free space; returns how many. */
+int buf_reserve(struct buf *b, struct iovec iov[2]);
+void buf_commit(struct buf *b, size_t n);
+
+/* Append as much of data as fits; returns the bytes taken. */
+size_t buf_append(struct buf *b, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,98 @@
+/* cli: conmon-compatible command line (2.1.6 flags, 2.2's --log-rotate and
+ * --log-max-files, and ptyshim's own long options) parsed and validated
+ * once into a struct shim_config. Nothing else reads argv. */
+#ifndef PTYSHIM_CLI_H
+#define PTYSHIM_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum log_driver_kind {
+	LOGDRV_K8S_FILE,
+	LOGDRV_NONE,
+	LOGDRV_PASSTHROUGH,
+	LOGDRV_JOURNALD,
+	LOGDRV_ASCIICAST,
+};
+
+struct log_spec {
+	enum log_driver_kind kind;
+	const char *path; /* borrowed from argv; NULL for drivers without one */
+};
+
+struct strlist {
+	const char **items; /* borrowed strings, owned array */
+	size_t len;
+};
+
+struct shim_config {
+	bool api_version;
+	const char *cid;
+	const char *cuuid;
+	const char *runtime;
+	const char *bundle;            /* default: cwd (allocated) */
+	const char *container_pidfile; /* default: <cwd>/pidfile-<cid> (allocated) */
+	const char *name;
+	const char *exit_dir;
+	const char *persist_dir;
+	const char *socket_dir_path;
+	bool full_attach;
+	struct log_spec *logs;
+	size_t n_logs;
+	int log_level; /* enum diag_level */
+	bool syslog;
+	struct strlist runtime_args;
+	struct strlist runtime_opts;
+	bool terminal;
+	bool stdin_pipe;
+	bool leave_stdin_open;
+	const char *conmon_pidfile;
+	const char *exit_command;
+	struct strlist exit_command_args;
+	int exit_delay;
+	bool exec;
+	bool exec_attach;
+	const char *exec_process_spec;
+	int timeout; /* seconds, 0 = none */
+	int64_t log_size_max;        /* -1 = unlimited */
+	int64_t log_global_size_max; /* -1 = unlimited */
+	bool log_rotate;
+	int log_max_files;
+	const char *log_tag;
+	bool no_new_keyring;
+	bool no_pivot;
+	bool systemd_cgroup;
+	const char *sdnotify_socket;
+	const char *restore;
+	bool replace_listen_pid;
+	bool sync;
+	bool no_sync_log;
+	const char *seccomp_notify_socket;
+	const char *seccomp_notify_plugins;
+	/* ptyshim extensions */
+	bool no_runtime;
+	char **command; /* --no-runtime: NULL-terminated, borrowed from argv */
+	size_t attach_queue_max;
+	unsigned initial_rows, initial_cols;
+	int runtime_timeout; /* seconds to wait for RUNTIME create/exec */
+};
+
+enum cli_result {
+	CLI_OK,
+	CLI_EXIT_OK,   /* --version / --help printed: exit 0 */
+	CLI_EXIT_FAIL, /* error printed: exit 1 */
+};
+
+/* Parses and validates; on error prints one line naming the flag to stderr.
+ * Strings point into argv, which must outlive cfg. */
+enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg);
+void cli_free(struct shim_config *cfg);
+
+/* "driver[:path]" as conmon reads it; returns 0 or -1 with *err set to a
+ * static message. */
+int cli_parse_log_spec(const char *arg, struct log_spec *out, const char **err);
+
+#define PTYSHIM_VERSION "0.1.0"
+
+#endif

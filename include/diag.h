@@ -1,0 +1,31 @@
+/* diag: the shim's own messages (never container output). One line each,
+ * "PROG: <message>", to stderr before daemonizing, and to syslog after it
+ * when --syslog was given. "log" in this project always means the
+ * container's log; this module is deliberately named otherwise. */
+#ifndef PTYSHIM_DIAG_H
+#define PTYSHIM_DIAG_H
+
+#include <stdbool.h>
+
+enum diag_level {
+	DIAG_ERROR = 0,
+	DIAG_WARN,
+	DIAG_INFO,
+	DIAG_DEBUG,
+};
+
+void diag_init(const char *prog);
+/* Parses conmon's --log-level names (any case); -1 when unknown. */
+int diag_level_parse(const char *name);
+void diag_set_level(enum diag_level level);
+/* After daemonizing: stderr is /dev/null, so only syslog (if enabled) is left. */
+void diag_use_syslog(bool on);
+void diag_set_stderr(bool on);
+
+void diag(enum diag_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define diag_err(...) diag(DIAG_ERROR, __VA_ARGS__)
+#define diag_warn(...) diag(DIAG_WARN, __VA_ARGS__)
+#define diag_info(...) diag(DIAG_INFO, __VA_ARGS__)
+#define diag_debug(...) diag(DIAG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,45 @@
+/* logdrv: the interface every container-log driver implements (k8s-file,
+ * asciicast, ...). The shim's output path hands each chunk it reads from the
+ * container to every driver, in order, before any attach client sees it. */
+#ifndef PTYSHIM_LOGDRV_H
+#define PTYSHIM_LOGDRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Stream ids are the attach protocol's, so one number means one thing. */
+enum stream_id {
+	STREAM_STDOUT = 2,
+	STREAM_STDERR = 3,
+};
+
+struct output_chunk {
+	enum stream_id stream;
+	const char *data;
+	size_t len;
+	struct timespec when; /* CLOCK_REALTIME of the read that produced it */
+};
+
+struct logdrv;
+
+struct logdrv_ops {
+	/* Must not drop bytes while the file system accepts them; on failure
+	 * it counts what was lost and reports it (once) through diag. */
+	void (*write)(struct logdrv *drv, const struct output_chunk *chunk);
+	/* Terminal size changed (rows, cols); optional. */
+	void (*resize)(struct logdrv *drv, unsigned rows, unsigned cols, const struct timespec *when);
+	/* ctl "2 X Y": reopen / start the file over; optional. Returns 0 or -1. */
+	int (*reopen)(struct logdrv *drv);
+	/* Make everything written durable (fsync); called at exit. Optional. */
+	void (*sync)(struct logdrv *drv);
+	/* Free the driver and close its files. */
+	void (*destroy)(struct logdrv *drv);
+};
+
+struct logdrv {
+	const struct logdrv_ops *ops;
+	const char *name; /* for diagnostics: "k8s-file", "asciicast" */
+};
+
+#endif

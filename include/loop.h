@@ -1,0 +1,49 @@
+/* loop: the single epoll event loop. Each fd is a struct watch whose callback
+ * is called with the ready events; EPOLLHUP/EPOLLERR reach the callback as
+ * they are, so its own read sees EOF/EIO. Watches removed during a batch
+ * are never called again in that batch, and memory handed to
+ * loop_defer_free is released only after the batch, so a later event of the
+ * same batch cannot touch freed memory. */
+#ifndef PTYSHIM_LOOP_H
+#define PTYSHIM_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+struct loop;
+struct watch;
+
+typedef void (*watch_cb)(struct watch *w, uint32_t events);
+
+struct watch {
+	int fd;          /* borrowed: the owner closes it after loop_del */
+	uint32_t events; /* current interest */
+	watch_cb cb;
+	void *ctx;
+	bool added;
+	bool again; /* callback asked to be called again without a new event */
+};
+
+struct loop *loop_new(void);
+void loop_free(struct loop *l);
+
+void watch_init(struct watch *w, int fd, watch_cb cb, void *ctx);
+int loop_add(struct loop *l, struct watch *w, uint32_t events);
+/* Changes the interest; a no-op when unchanged. */
+int loop_mod(struct loop *l, struct watch *w, uint32_t events);
+void loop_del(struct loop *l, struct watch *w);
+/* Call w again after this batch even without a new kernel event (used by
+ * edge-triggered readers that stopped early to stay fair). */
+void loop_again(struct loop *l, struct watch *w);
+
+void loop_defer_free(struct loop *l, void (*fn)(void *), void *p);
+
+/* Waits at most timeout_ms (-1 = forever) and dispatches one batch.
+ * Returns 0, or -1 on an epoll failure other than EINTR. */
+int loop_run_once(struct loop *l, int timeout_ms);
+
+void loop_stop(struct loop *l);
+bool loop_stopped(const struct loop *l);
+
+#endif

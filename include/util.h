@@ -1,0 +1,58 @@
+/* util: small total helpers shared by every binary. Leaf functions behave like
+ * system calls: they return -1 with errno set and print nothing. */
+#ifndef PTYSHIM_UTIL_H
+#define PTYSHIM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Transfer ownership of an fd out of a variable: returns it and leaves -1. */
+static inline int take_fd(int *fdp)
+{
+	int fd = *fdp;
+	*fdp = -1;
+	return fd;
+}
+
+/* close() that preserves errno and ignores -1; sets *fdp to -1. */
+void close_fd(int *fdp);
+
+int set_nonblock(int fd, bool on);
+int set_cloexec(int fd, bool on);
+
+/* Full read/write on blocking fds, retrying EINTR and short transfers.
+ * read_all returns the bytes read (< len only at EOF). */
+ssize_t read_all(int fd, void *buf, size_t len);
+int write_all(int fd, const void *buf, size_t len);
+/* writev until everything is written; modifies iov. */
+int writev_all(int fd, struct iovec *iov, int iovcnt);
+
+/* Strict decimal parsing: the whole string, no sign unless allowed, range
+ * checked. Return 0 or -1 (errno EINVAL or ERANGE). */
+int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+int parse_int(const char *s, int min, int max, int *out);
+
+/* Atomically replace path with data: temp file in the same directory, fsync,
+ * rename, fsync of the directory. mode is the file's final mode. */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Read a whole small file (up to max bytes) into a NUL-terminated malloc'd buffer. */
+char *read_small_file(const char *path, size_t max, size_t *len_out);
+
+/* Monotonic time in nanoseconds. */
+int64_t mono_ns(void);
+
+/* malloc family that aborts on exhaustion: a shim that cannot allocate a few
+ * bytes cannot do anything useful, and checking every call hides the logic. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
