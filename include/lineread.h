@@ -1,0 +1,39 @@
+/* lineread: split a byte stream pushed in arbitrary pieces into lines, for
+ * the log readers. A line whole inside one piece is handed out in place; a
+ * line split across pieces is copied, up to a maximum length. A longer line
+ * is reported once and its bytes are dropped up to its newline, so memory
+ * stays bounded on any input. Line numbers are 1-based. */
+#ifndef PTYSHIM_LINEREAD_H
+#define PTYSHIM_LINEREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lineread {
+	char *buf; /* the pending unterminated line */
+	size_t len, cap, max;
+	bool skipping; /* inside an overlong line */
+	unsigned long line; /* number of the line being assembled */
+};
+
+/* line excludes its \n; it is valid only during the call. */
+typedef void (*lineread_line_cb)(const char *line, size_t len, unsigned long lineno, void *arg);
+/* A line exceeded max and is being dropped. */
+typedef void (*lineread_long_cb)(unsigned long lineno, void *arg);
+
+void lineread_init(struct lineread *lr, size_t max);
+void lineread_free(struct lineread *lr);
+/* Forget any pending line and start numbering at 1 again. */
+void lineread_reset(struct lineread *lr);
+
+void lineread_feed(struct lineread *lr, const void *data, size_t len, lineread_line_cb line_cb,
+		   lineread_long_cb long_cb, void *arg);
+
+bool lineread_pending(const struct lineread *lr);
+
+/* At the end of the input: hands out the unterminated last line, if there
+ * is one (true), and clears it. An overlong last line was already reported
+ * and gives false. */
+bool lineread_take_last(struct lineread *lr, const char **line, size_t *len, unsigned long *lineno);
+
+#endif
