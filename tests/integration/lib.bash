@@ -17,7 +17,11 @@ ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 BUILD=${BUILD:-build}
 [[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
 SHIM=${SHIM:-$ROOT/bin/ptyshim}
-[[ $SHIM == */* ]] || SHIM=$(command -v "$SHIM" || echo "$SHIM")
+if [[ $SHIM != */* ]]; then
+	SHIM=$(command -v "$SHIM" || echo "$SHIM")
+elif [[ $SHIM != /* ]]; then
+	SHIM=$PWD/$SHIM
+fi
 RUNTIME=${RUNTIME:-runc}
 FAKEMGR=$BUILD/helpers/fakemgr
 PTYDRIVE=$BUILD/helpers/ptydrive
