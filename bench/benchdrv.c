@@ -13,6 +13,12 @@
  *       FILE by the smallest possible reader.
  *   benchdrv bare-echo -n COUNT -- CAT ARG...   keystroke round trip through a
  *       bare PTY to CAT on a raw slave.
+ *   benchdrv relay-echo [-n COUNT] [-o LOG] -- CAT ARG...   the same through
+ *       the smallest possible relay process (socket <-> PTY, optional log):
+ *       the floor for any shim's keystroke path.
+ *   benchdrv attach-echo --bundle B --echo N    round trips through the attach
+ *       socket of a container already running `cat` on a raw tty (for
+ *       profiling a shim started and traced separately).
  *   benchdrv wait-exit -e EXITDIR -i ID [-T SECONDS]
  *
  * Times are CLOCK_MONOTONIC in nanoseconds; the producer stamps the same
@@ -387,7 +393,7 @@ static pid_t spawn_shim(const struct opts *o, int *sync_fd, int *start_fd)
 		child_place_fd(b, 4);
 		setenv("_OCI_SYNCPIPE", "3", 1);
 		setenv("_OCI_STARTPIPE", "4", 1);
-		execv(o->cmd[0], o->cmd);
+		execvp(o->cmd[0], o->cmd);
 		dprintf(2, "%s: exec %s: %s\n", prog, o->cmd[0], strerror(errno));
 		_exit(127);
 	}
@@ -712,6 +718,91 @@ static int cmd_bare_echo(struct opts *o)
 	return 0;
 }
 
+/* The least any shim can do on the keystroke path: one process relaying
+ * between a SEQPACKET socket and a PTY master with poll(), and (with --out)
+ * one write per read to a log file. Its round trip is the floor for a shim
+ * design, as the bare PTY is the floor without one. */
+static void relay_loop(int sock, int master, int log)
+{
+	char buf[8193];
+
+	for (;;) {
+		struct pollfd p[2] = {{.fd = sock, .events = POLLIN}, {.fd = master, .events = POLLIN}};
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (p[0].revents) {
+			n = recv(sock, buf, sizeof(buf), 0);
+			if (n <= 0 || write_all(master, buf, (size_t)n) < 0)
+				_exit(0);
+		}
+		if (p[1].revents) {
+			n = read(master, buf + 1, sizeof(buf) - 1);
+			if (n <= 0)
+				_exit(0);
+			if (log >= 0 && write_all(log, buf + 1, (size_t)n) < 0)
+				_exit(1);
+			buf[0] = 2;
+			if (send(sock, buf, (size_t)n + 1, 0) < 0)
+				_exit(0);
+		}
+	}
+}
+
+static int cmd_relay_echo(struct opts *o)
+{
+	int master, slave, sv[2], log = -1, count = o->echo_count ? o->echo_count : 1000;
+	pid_t cat, relay;
+	struct termios tio;
+
+	if (!o->cmd || !o->cmd[0])
+		die("relay-echo: needs a command after --");
+	if (o->out && (log = open(o->out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600)) < 0)
+		die("%s: %s", o->out, strerror(errno));
+	if (openpty(&master, &slave, NULL, NULL, NULL) < 0)
+		die("openpty: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair: %s", strerror(errno));
+	set_cloexec(master, true);
+	set_cloexec(slave, true);
+	if (tcgetattr(slave, &tio) < 0)
+		die("tcgetattr: %s", strerror(errno));
+	cfmakeraw(&tio);
+	if (tcsetattr(slave, TCSANOW, &tio) < 0)
+		die("tcsetattr: %s", strerror(errno));
+	cat = fork();
+	if (cat < 0)
+		die("fork: %s", strerror(errno));
+	if (cat == 0) {
+		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
+		    dup2(slave, 2) < 0)
+			_exit(127);
+		exec_child(o->cmd);
+	}
+	close(slave);
+	relay = fork();
+	if (relay < 0)
+		die("fork: %s", strerror(errno));
+	if (relay == 0) {
+		close(sv[0]);
+		relay_loop(sv[1], master, log);
+	}
+	close(sv[1]);
+	close(master);
+	if (log >= 0)
+		close(log);
+	echo_attach(sv[0], count, o->timeout_s);
+	kill(cat, SIGKILL);
+	close(sv[0]);
+	waitpid(cat, NULL, 0);
+	waitpid(relay, NULL, 0);
+	return 0;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static int usage(void)
@@ -723,6 +814,8 @@ static int usage(void)
 		"       benchdrv runtime --runtime R --root D --id ID --bundle B\n"
 		"       benchdrv bare-pty|bare-pipe --out FILE [--stamp F] -- PRODUCER ARG...\n"
 		"       benchdrv bare-echo [--echo N] -- CAT ARG...\n"
+		"       benchdrv relay-echo [--echo N] [--out LOG] -- CAT ARG...\n"
+		"       benchdrv attach-echo --bundle B --echo N   (container already running cat on a raw tty)\n"
 		"       benchdrv wait-exit --exit-dir D --id ID [--timeout S]\n");
 	return 2;
 }
@@ -798,6 +891,18 @@ int main(int argc, char **argv)
 		return cmd_bare(&o, false);
 	if (strcmp(verb, "bare-echo") == 0)
 		return cmd_bare_echo(&o);
+	if (strcmp(verb, "relay-echo") == 0)
+		return cmd_relay_echo(&o);
+	if (strcmp(verb, "attach-echo") == 0) {
+		/* A container that is already running `cat` on a raw tty: for
+		 * profiling a shim that was started (and is traced) separately. */
+		if (!o.bundle || !o.echo_count)
+			die("attach-echo: needs --bundle and --echo N");
+		int fd = attach_connect(o.bundle);
+		echo_attach(fd, o.echo_count, o.timeout_s);
+		close(fd);
+		return 0;
+	}
 	if (strcmp(verb, "wait-exit") == 0) {
 		if (!o.exit_dir || !o.id)
 			die("wait-exit: needs --exit-dir and --id");
