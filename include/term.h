@@ -58,6 +58,9 @@ int term_init(int in_fd, int out_fd);
 bool term_have_tty(void);
 /* Raw mode (cfmakeraw) on in_fd. 0 or -1 with errno. */
 int term_raw(void);
+/* Turns off XON/XOFF flow control on in_fd (readline keeps it, and it would
+ * swallow ctrl-q and ctrl-s before we read them). 0 or -1 with errno. */
+int term_no_flow_control(void);
 /* Someone else (readline) is about to change in_fd's settings: restore them
  * too when the time comes. */
 void term_will_change(void);

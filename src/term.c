@@ -239,6 +239,22 @@ int term_raw(void)
 	return 0;
 }
 
+int term_no_flow_control(void)
+{
+	if (!term.have_tty) {
+		errno = ENOTTY;
+		return -1;
+	}
+	struct termios t;
+	if (tcgetattr(term.in_fd, &t) < 0)
+		return -1;
+	if (!(t.c_iflag & IXON))
+		return 0;
+	t.c_iflag &= ~(tcflag_t)IXON;
+	term.changed = true;
+	return tcsetattr(term.in_fd, TCSANOW, &t);
+}
+
 void term_will_change(void)
 {
 	if (term.have_tty)
