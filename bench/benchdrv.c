@@ -6,6 +6,8 @@
  *       fds 3/4, start byte, {"data": PID} on sync; then optionally connect to
  *       the attach socket, `RUNTIME start`, keystroke round trips, kill, wait
  *       for the exit file, read the shim's CPU time, `RUNTIME delete`.
+ *       --hook CMD runs CMD (sh -c, $SHIM_PID set) before the container
+ *       starts, e.g. `perf stat -p $SHIM_PID`, and is waited for at the end.
  *   benchdrv runtime [OPTS]                the runtime alone: create + start +
  *       wait for the container process (as its subreaper), no shim.
  *   benchdrv bare-pty|bare-pipe -o FILE [-s STAMP] -- PRODUCER ARG...
@@ -77,6 +79,8 @@ struct opts {
 	const char *out;
 	const char *ready;
 	const char *kill_sig;
+	const char *hook;
+	int hook_delay_ms;
 	int echo_count;
 	int timeout_s;
 	bool start, wait_exit, delete;
@@ -438,10 +442,12 @@ static int cmd_shim(struct opts *o)
 	int sync_fd, start_fd, status, attach = -1;
 	int64_t t0, t_sync, t_run = 0, t_exit, elapsed;
 	long cpid, mpid = 0;
-	pid_t pid;
+	pid_t pid, hook = -1;
 
 	if (!o->cmd || !o->cmd[0])
 		die("shim: no shim command after --");
+	if (o->hook && !o->shim_pidfile)
+		die("shim: --hook needs --shim-pidfile");
 	if ((o->start || o->delete || o->kill_sig) && (!o->runtime || !o->rt_root || !o->id))
 		die("shim: --start/--kill/--delete need --runtime, --root and --id");
 	if ((o->wait_exit && (!o->exit_dir || !o->id)) || (o->echo_count && !o->bundle))
@@ -471,6 +477,23 @@ static int cmd_shim(struct opts *o)
 
 	if (o->echo_count || o->ready)
 		attach = attach_connect(o->bundle);
+	if (o->hook) {
+		/* e.g. perf stat -p "$SHIM_PID": attached before the container
+		 * runs, ends when the shim does. */
+		char pidstr[32];
+
+		snprintf(pidstr, sizeof(pidstr), "%ld", mpid);
+		hook = fork();
+		if (hook < 0)
+			die("fork: %s", strerror(errno));
+		if (hook == 0) {
+			setenv("SHIM_PID", pidstr, 1);
+			execl("/bin/sh", "sh", "-c", o->hook, (char *)NULL);
+			_exit(127);
+		}
+		struct timespec ts = {o->hook_delay_ms / 1000, (long)(o->hook_delay_ms % 1000) * 1000000};
+		nanosleep(&ts, NULL);
+	}
 	if (o->start) {
 		t_run = mono_ns();
 		runtime_cmd(o, "start", o->id, NULL, &elapsed);
@@ -513,6 +536,9 @@ static int cmd_shim(struct opts *o)
 	}
 	if (attach >= 0)
 		close(attach);
+	if (hook > 0)
+		while (waitpid(hook, NULL, 0) < 0 && errno == EINTR)
+			;
 	if (o->delete && o->wait_exit)
 		runtime_cmd(o, "delete", o->id, NULL, NULL);
 	else if (o->delete)
@@ -596,7 +622,7 @@ static int cmd_bare(struct opts *o, bool pty)
 {
 	static char buf[65536];
 	int rfd, wfd, out, status;
-	uint64_t total = 0;
+	uint64_t total = 0, reads = 0;
 	int64_t cpu0 = self_cpu_ns();
 	pid_t pid;
 
@@ -653,6 +679,7 @@ static int cmd_bare(struct opts *o, bool pty)
 		if (write_all(out, buf, (size_t)n) < 0)
 			die("%s: %s", o->out, strerror(errno));
 		total += (uint64_t)n;
+		reads++;
 	}
 	close(out);
 	close(rfd);
@@ -661,7 +688,8 @@ static int cmd_bare(struct opts *o, bool pty)
 			die("waitpid: %s", strerror(errno));
 	int64_t t_end = mono_ns();
 
-	printf("bytes=%" PRIu64 "\nexit_code=%d\n", total, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	printf("bytes=%" PRIu64 "\nreads=%" PRIu64 "\nexit_code=%d\n", total, reads,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	print_stamp(o->stamp, t_end);
 	printf("shim_cpu_ns=%" PRId64 "\n", self_cpu_ns() - cpu0);
 	return 0;
@@ -810,7 +838,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: benchdrv shim [--runtime R --root D --id ID --bundle B --exit-dir D --shim-pidfile F]\n"
 		"                     [--start] [--ready STR] [--echo N] [--kill SIG] [--wait-exit] [--stamp F]\n"
-		"                     [--delete] [--shim-stderr F] [--timeout S] -- SHIM ARG...\n"
+		"                     [--delete] [--shim-stderr F] [--timeout S]\n"
+		"                     [--hook CMD [--hook-delay-ms MS]] -- SHIM ARG...\n"
 		"       benchdrv runtime --runtime R --root D --id ID --bundle B\n"
 		"       benchdrv bare-pty|bare-pipe --out FILE [--stamp F] -- PRODUCER ARG...\n"
 		"       benchdrv bare-echo [--echo N] -- CAT ARG...\n"
@@ -823,7 +852,7 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	enum { O_RUNTIME = 256, O_ROOT, O_BUNDLE, O_EXITDIR, O_PIDFILE, O_STAMP, O_SHIMERR, O_READY, O_KILL, O_ECHO,
-	       O_START, O_WAIT, O_DELETE, O_TIMEOUT };
+	       O_START, O_WAIT, O_DELETE, O_TIMEOUT, O_HOOK, O_HOOKDELAY };
 	static const struct option longopts[] = {
 		{"runtime", required_argument, NULL, O_RUNTIME},
 		{"root", required_argument, NULL, O_ROOT},
@@ -836,6 +865,8 @@ int main(int argc, char **argv)
 		{"shim-stderr", required_argument, NULL, O_SHIMERR},
 		{"ready", required_argument, NULL, O_READY},
 		{"kill", required_argument, NULL, O_KILL},
+		{"hook", required_argument, NULL, O_HOOK},
+		{"hook-delay-ms", required_argument, NULL, O_HOOKDELAY},
 		{"echo", required_argument, NULL, 'n'},
 		{"start", no_argument, NULL, O_START},
 		{"wait-exit", no_argument, NULL, O_WAIT},
@@ -866,6 +897,11 @@ int main(int argc, char **argv)
 		case O_SHIMERR: o.shim_stderr = optarg; break;
 		case O_READY: o.ready = optarg; break;
 		case O_KILL: o.kill_sig = optarg; break;
+		case O_HOOK: o.hook = optarg; break;
+		case O_HOOKDELAY:
+			if (parse_int(optarg, 0, 60000, &o.hook_delay_ms) < 0)
+				die("--hook-delay-ms: not a number: %s", optarg);
+			break;
 		case 'n':
 			if (parse_int(optarg, 1, 10000000, &o.echo_count) < 0)
 				die("--echo: not a count: %s", optarg);
