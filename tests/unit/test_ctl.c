@@ -1,0 +1,489 @@
+/* Unit tests for ctl: the strict parser of conmon's control-fifo lines
+ * ("1 ROWS COLS", "2 X Y" on ctl, "ROWS COLS" on winsz) and the per-fifo
+ * line assembly of ctl_feed, whose promises are: every complete line is
+ * handled exactly once, a line may arrive in pieces, a bad or overlong line
+ * is skipped without disturbing the next one. Also one pass through real
+ * fifos and the loop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "diag.h"
+#include "loop.h"
+
+/* ------------------------------------------------------------ parser */
+
+static struct ctl_msg parse_ok(const char *line, int fields)
+{
+	struct ctl_msg m = {0};
+	const char *err = NULL;
+	int rc = ctl_parse_line(line, strlen(line), fields, &m, &err);
+	if (rc != 0)
+		print_error("line \"%s\" (%d fields) rejected: %s\n", line, fields, err ? err : "(no message)");
+	assert_int_equal(rc, 0);
+	return m;
+}
+
+static void parse_bad(const char *line, size_t len, int fields)
+{
+	struct ctl_msg m = {0};
+	const char *err = NULL;
+	int rc = ctl_parse_line(line, len, fields, &m, &err);
+	if (rc == 0)
+		print_error("line \"%.*s\" (%d fields) accepted as type %d %u %u\n", (int)len, line, fields, m.type,
+			    m.a, m.b);
+	assert_int_equal(rc, -1);
+	/* Every rejection says why, for the one-line warning. */
+	assert_non_null(err);
+	assert_true(err[0] != '\0');
+}
+
+#define BAD3(s) parse_bad(s, sizeof(s) - 1, 3)
+#define BAD2(s) parse_bad(s, sizeof(s) - 1, 2)
+
+static void test_parse_good(void **state)
+{
+	(void)state;
+	struct ctl_msg m = parse_ok("1 30 100", 3);
+	assert_int_equal(m.type, CTL_RESIZE);
+	assert_int_equal(m.a, 30);
+	assert_int_equal(m.b, 100);
+
+	m = parse_ok("2 0 0", 3);
+	assert_int_equal(m.type, CTL_REOPEN_LOG);
+
+	m = parse_ok("30 100", 2);
+	assert_int_equal(m.type, CTL_RESIZE);
+	assert_int_equal(m.a, 30);
+	assert_int_equal(m.b, 100);
+
+	/* The edges of the range. */
+	m = parse_ok("1 65535 65535", 3);
+	assert_int_equal(m.a, 65535);
+	assert_int_equal(m.b, 65535);
+	m = parse_ok("1 0 0", 3);
+	assert_int_equal(m.a, 0);
+	assert_int_equal(m.b, 0);
+	m = parse_ok("65535 1", 2);
+	assert_int_equal(m.a, 65535);
+	assert_int_equal(m.b, 1);
+
+	/* sscanf-like spacing: several blanks or tabs between numbers. */
+	m = parse_ok("1  40\t120", 3);
+	assert_int_equal(m.a, 40);
+	assert_int_equal(m.b, 120);
+}
+
+static void test_parse_bad(void **state)
+{
+	(void)state;
+	BAD3("");
+	BAD2("");
+	BAD3(" ");
+	BAD3("garbage");
+	BAD3("1 30 100x");
+	BAD3("1 30x 100");
+	BAD3("x1 30 100");
+	BAD3("1 30 100 ");
+	BAD3("1,30,100");
+	/* Negative numbers and explicit signs. */
+	BAD3("-1 30 100");
+	BAD3("1 -30 100");
+	BAD3("1 30 -100");
+	BAD3("+1 30 100");
+	BAD2("-30 100");
+	/* Overflow: past the 16-bit window size, and past any integer type. */
+	BAD3("1 65536 100");
+	BAD3("1 30 65536");
+	BAD3("1 99999999999999999999999999 100");
+	BAD3("1 30 18446744073709551617");
+	BAD3("4294967297 30 100");
+	BAD2("4294967296 100");
+	BAD2("30 4294967396");
+	/* Field count. */
+	BAD3("1");
+	BAD3("1 30");
+	BAD3("1 30 100 5");
+	BAD2("30");
+	BAD2("30 100 5");
+	BAD2("1 30 100");
+	/* Unknown message types. */
+	BAD3("0 30 100");
+	BAD3("3 30 100");
+	BAD3("999 30 100");
+	/* Not numbers at all / control bytes. */
+	BAD3("1 3O 100");
+	BAD3("\x01\x02\x03");
+	parse_bad("1 30\0 100", 9, 3);
+	parse_bad("1 30 100\0", 9, 3);
+	/* A length shorter than the string: only that much is looked at. */
+	parse_bad("1 30 100", 4, 3);
+}
+
+/* ------------------------------------------------------------ ctl_feed */
+
+struct calls {
+	int resizes;
+	int reopens;
+	unsigned rows[64], cols[64];
+};
+
+static void on_resize(void *ctx, unsigned rows, unsigned cols)
+{
+	struct calls *c = ctx;
+	if (c->resizes < 64) {
+		c->rows[c->resizes] = rows;
+		c->cols[c->resizes] = cols;
+	}
+	c->resizes++;
+}
+
+static void on_reopen(void *ctx)
+{
+	struct calls *c = ctx;
+	c->reopens++;
+}
+
+static struct ctl_fifos *new_feeder(struct calls *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct ctl_callbacks cb = {.resize = on_resize, .reopen_log = on_reopen, .ctx = c};
+	struct ctl_fifos *ctl = ctl_new_detached(&cb);
+	assert_non_null(ctl);
+	return ctl;
+}
+
+static void feed(struct ctl_fifos *ctl, int which, const char *s)
+{
+	ctl_feed(ctl, which, s, strlen(s));
+}
+
+static void test_feed_one_line(void **state)
+{
+	(void)state;
+	struct calls c;
+	struct ctl_fifos *ctl = new_feeder(&c);
+	feed(ctl, CTL_FIFO_CTL, "1 30 100\n");
+	assert_int_equal(c.resizes, 1);
+	assert_int_equal(c.rows[0], 30);
+	assert_int_equal(c.cols[0], 100);
+	assert_int_equal(c.reopens, 0);
+	feed(ctl, CTL_FIFO_CTL, "2 0 0\n");
+	assert_int_equal(c.resizes, 1);
+	assert_int_equal(c.reopens, 1);
+	feed(ctl, CTL_FIFO_WINSZ, "40 120\n");
+	assert_int_equal(c.resizes, 2);
+	assert_int_equal(c.rows[1], 40);
+	assert_int_equal(c.cols[1], 120);
+	/* No newline yet: nothing happens. */
+	feed(ctl, CTL_FIFO_CTL, "1 50 60");
+	assert_int_equal(c.resizes, 2);
+	feed(ctl, CTL_FIFO_CTL, "\n");
+	assert_int_equal(c.resizes, 3);
+	ctl_free(ctl);
+}
+
+/* conmon 2.1.6 handled the first line of a multi-line read repeatedly and
+ * lost the others; each line must be handled once, in order. */
+static void test_feed_multi_line(void **state)
+{
+	(void)state;
+	struct calls c;
+	struct ctl_fifos *ctl = new_feeder(&c);
+	feed(ctl, CTL_FIFO_CTL, "1 30 100\n1 40 120\n2 0 0\n1 50 160\n");
+	assert_int_equal(c.resizes, 3);
+	assert_int_equal(c.reopens, 1);
+	assert_int_equal(c.rows[0], 30);
+	assert_int_equal(c.cols[0], 100);
+	assert_int_equal(c.rows[1], 40);
+	assert_int_equal(c.cols[1], 120);
+	assert_int_equal(c.rows[2], 50);
+	assert_int_equal(c.cols[2], 160);
+
+	/* Bad lines in between are skipped, the good ones around them still count. */
+	feed(ctl, CTL_FIFO_CTL, "junk\n1 1 2\n\n1 2 3x\n9 9 9\n1 3 4\n");
+	assert_int_equal(c.resizes, 5);
+	assert_int_equal(c.rows[3], 1);
+	assert_int_equal(c.cols[3], 2);
+	assert_int_equal(c.rows[4], 3);
+	assert_int_equal(c.cols[4], 4);
+	assert_int_equal(c.reopens, 1);
+
+	feed(ctl, CTL_FIFO_WINSZ, "10 20\n11 21\n");
+	assert_int_equal(c.resizes, 7);
+	assert_int_equal(c.rows[6], 11);
+	assert_int_equal(c.cols[6], 21);
+	ctl_free(ctl);
+}
+
+static void test_feed_split(void **state)
+{
+	(void)state;
+	struct calls c;
+	struct ctl_fifos *ctl = new_feeder(&c);
+	feed(ctl, CTL_FIFO_CTL, "1 3");
+	feed(ctl, CTL_FIFO_CTL, "0 10");
+	assert_int_equal(c.resizes, 0);
+	feed(ctl, CTL_FIFO_CTL, "0\n1 4");
+	assert_int_equal(c.resizes, 1);
+	assert_int_equal(c.rows[0], 30);
+	assert_int_equal(c.cols[0], 100);
+	feed(ctl, CTL_FIFO_CTL, "0 120\n");
+	assert_int_equal(c.resizes, 2);
+	assert_int_equal(c.rows[1], 40);
+	assert_int_equal(c.cols[1], 120);
+
+	/* One byte at a time. */
+	const char *s = "1 55 66\n";
+	for (const char *p = s; *p; p++)
+		ctl_feed(ctl, CTL_FIFO_CTL, p, 1);
+	assert_int_equal(c.resizes, 3);
+	assert_int_equal(c.rows[2], 55);
+	assert_int_equal(c.cols[2], 66);
+	ctl_free(ctl);
+}
+
+/* Each fifo assembles its own lines: a half line on one never mixes with
+ * the other. */
+static void test_feed_fifos_independent(void **state)
+{
+	(void)state;
+	struct calls c;
+	struct ctl_fifos *ctl = new_feeder(&c);
+	feed(ctl, CTL_FIFO_CTL, "1 30");
+	feed(ctl, CTL_FIFO_WINSZ, "12 34\n");
+	assert_int_equal(c.resizes, 1);
+	assert_int_equal(c.rows[0], 12);
+	assert_int_equal(c.cols[0], 34);
+	feed(ctl, CTL_FIFO_CTL, " 100\n");
+	assert_int_equal(c.resizes, 2);
+	assert_int_equal(c.rows[1], 30);
+	assert_int_equal(c.cols[1], 100);
+	/* A ctl-format line on winsz is one field too many. */
+	feed(ctl, CTL_FIFO_WINSZ, "1 30 100\n");
+	assert_int_equal(c.resizes, 2);
+	ctl_free(ctl);
+}
+
+static void test_feed_overlong(void **state)
+{
+	(void)state;
+	struct calls c;
+	struct ctl_fifos *ctl = new_feeder(&c);
+	char line[CTL_LINE_MAX + 64];
+
+	/* Exactly CTL_LINE_MAX bytes (leading zeros keep it valid): accepted. */
+	memset(line, '0', sizeof(line));
+	memcpy(line, "1 30 ", 5);
+	memcpy(line + CTL_LINE_MAX - 3, "100", 3);
+	ctl_feed(ctl, CTL_FIFO_CTL, line, CTL_LINE_MAX);
+	feed(ctl, CTL_FIFO_CTL, "\n");
+	assert_int_equal(c.resizes, 1);
+	assert_int_equal(c.rows[0], 30);
+	assert_int_equal(c.cols[0], 100);
+
+	/* One byte more: discarded as a whole, even though it parses. */
+	memset(line, '0', sizeof(line));
+	memcpy(line, "1 30 ", 5);
+	memcpy(line + CTL_LINE_MAX - 2, "100", 3);
+	ctl_feed(ctl, CTL_FIFO_CTL, line, CTL_LINE_MAX + 1);
+	feed(ctl, CTL_FIFO_CTL, "\n");
+	assert_int_equal(c.resizes, 1);
+
+	/* A very long line, its tail looking like a good line, in several
+	 * pieces: nothing of it is handled, and the next line is. */
+	char big[4096];
+	memset(big, 'A', sizeof(big));
+	for (int i = 0; i < 10; i++)
+		ctl_feed(ctl, CTL_FIFO_CTL, big, sizeof(big));
+	feed(ctl, CTL_FIFO_CTL, "1 77 88\n1 20 40\n");
+	assert_int_equal(c.resizes, 2);
+	assert_int_equal(c.rows[1], 20);
+	assert_int_equal(c.cols[1], 40);
+
+	/* Overlong on winsz does not disturb ctl. */
+	feed(ctl, CTL_FIFO_CTL, "1 5");
+	ctl_feed(ctl, CTL_FIFO_WINSZ, big, sizeof(big));
+	feed(ctl, CTL_FIFO_WINSZ, "\n");
+	feed(ctl, CTL_FIFO_CTL, " 6\n");
+	assert_int_equal(c.resizes, 3);
+	assert_int_equal(c.rows[2], 5);
+	assert_int_equal(c.cols[2], 6);
+	ctl_free(ctl);
+}
+
+static void test_feed_random_garbage(void **state)
+{
+	(void)state;
+	struct calls c;
+	struct ctl_fifos *ctl = new_feeder(&c);
+	unsigned seed = 4242;
+	char junk[512];
+	/* Tens of thousands of one-line warnings would drown the test log. */
+	diag_set_stderr(false);
+	for (int i = 0; i < 10000; i++) {
+		size_t len = (size_t)(rand_r(&seed) % sizeof(junk));
+		for (size_t j = 0; j < len; j++) {
+			/* Mostly the parser's own alphabet, so it gets deep. */
+			int r = rand_r(&seed) % 8;
+			if (r < 4)
+				junk[j] = (char)('0' + rand_r(&seed) % 10);
+			else if (r == 4)
+				junk[j] = ' ';
+			else if (r == 5)
+				junk[j] = '\n';
+			else
+				junk[j] = (char)(rand_r(&seed) & 0xff);
+		}
+		ctl_feed(ctl, i % 3 == 0 ? CTL_FIFO_WINSZ : CTL_FIFO_CTL, junk, len);
+	}
+	diag_set_stderr(true);
+	/* Some garbage lines may happen to be valid; what matters is that the
+	 * state is sound: after a newline ends whatever is pending, a good
+	 * line is handled exactly once with its own values. */
+	int before = c.resizes;
+	feed(ctl, CTL_FIFO_CTL, "\n1 30 100\n");
+	assert_int_equal(c.resizes, before + 1);
+	if (before + 1 <= 64) {
+		assert_int_equal(c.rows[before], 30);
+		assert_int_equal(c.cols[before], 100);
+	}
+	feed(ctl, CTL_FIFO_WINSZ, "\n31 101\n");
+	assert_int_equal(c.resizes, before + 2);
+	ctl_free(ctl);
+}
+
+static void test_feed_no_callbacks(void **state)
+{
+	(void)state;
+	/* A ctl without handlers drops lines quietly instead of crashing. */
+	struct ctl_callbacks cb = {0};
+	struct ctl_fifos *ctl = ctl_new_detached(&cb);
+	feed(ctl, CTL_FIFO_CTL, "1 30 100\n2 0 0\n");
+	feed(ctl, CTL_FIFO_WINSZ, "30 100\n");
+	ctl_free(ctl);
+}
+
+/* ------------------------------------------------------------ real fifos */
+
+static int run_until(struct loop *l, const int *counter, int want)
+{
+	for (int i = 0; i < 200 && *counter < want; i++)
+		assert_int_equal(loop_run_once(l, 50), 0);
+	return *counter;
+}
+
+static void test_fifos(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_ctl.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char ctlp[256], winp[256];
+	snprintf(ctlp, sizeof(ctlp), "%s/ctl", dir);
+	snprintf(winp, sizeof(winp), "%s/winsz", dir);
+	/* An old file in the way is replaced. */
+	int old = open(ctlp, O_WRONLY | O_CREAT, 0600);
+	assert_true(old >= 0);
+	close(old);
+
+	struct loop *l = loop_new();
+	assert_non_null(l);
+	struct calls c = {0};
+	struct ctl_callbacks cb = {.resize = on_resize, .reopen_log = on_reopen, .ctx = &c};
+	char *err = NULL;
+	mode_t um = umask(022);
+	struct ctl_fifos *ctl = ctl_open(l, dir, &cb, &err);
+	umask(um);
+	if (ctl == NULL)
+		print_error("ctl_open: %s\n", err);
+	assert_non_null(ctl);
+
+	struct stat sb;
+	assert_int_equal(stat(ctlp, &sb), 0);
+	assert_true(S_ISFIFO(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0640);
+	assert_int_equal(stat(winp, &sb), 0);
+	assert_true(S_ISFIFO(sb.st_mode));
+
+	/* podman opens ctl blocking for writing: a reader must be there. */
+	int w = open(ctlp, O_WRONLY | O_NONBLOCK);
+	assert_true(w >= 0);
+	assert_int_equal(write(w, "1 30 100\n1 40 120\n", 18), 18);
+	close(w); /* the writer leaves: the shim's own writer keeps the fifo open */
+	assert_int_equal(run_until(l, &c.resizes, 2), 2);
+	assert_int_equal(c.rows[0], 30);
+	assert_int_equal(c.cols[0], 100);
+	assert_int_equal(c.rows[1], 40);
+	assert_int_equal(c.cols[1], 120);
+
+	/* A second writer, after the first one left. */
+	w = open(ctlp, O_WRONLY | O_NONBLOCK);
+	assert_true(w >= 0);
+	assert_int_equal(write(w, "2 0 0\n", 6), 6);
+	close(w);
+	assert_int_equal(run_until(l, &c.reopens, 1), 1);
+
+	w = open(winp, O_WRONLY | O_NONBLOCK);
+	assert_true(w >= 0);
+	assert_int_equal(write(w, "50 60\n", 6), 6);
+	close(w);
+	assert_int_equal(run_until(l, &c.resizes, 3), 3);
+	assert_int_equal(c.rows[2], 50);
+	assert_int_equal(c.cols[2], 60);
+
+	/* Nothing more arrives: no spurious calls once all writers are gone. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(loop_run_once(l, 0), 0);
+	assert_int_equal(c.resizes, 3);
+	assert_int_equal(c.reopens, 1);
+
+	ctl_free(ctl);
+	loop_free(l);
+	unlink(ctlp);
+	unlink(winp);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_fifos_bad_dir(void **state)
+{
+	(void)state;
+	struct loop *l = loop_new();
+	assert_non_null(l);
+	struct calls c = {0};
+	struct ctl_callbacks cb = {.resize = on_resize, .ctx = &c};
+	char *err = NULL;
+	struct ctl_fifos *ctl = ctl_open(l, "/nonexistent/dir/for/test_ctl", &cb, &err);
+	assert_null(ctl);
+	assert_non_null(err);
+	free(err);
+	loop_free(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_feed_one_line),
+		cmocka_unit_test(test_feed_multi_line),
+		cmocka_unit_test(test_feed_split),
+		cmocka_unit_test(test_feed_fifos_independent),
+		cmocka_unit_test(test_feed_overlong),
+		cmocka_unit_test(test_feed_random_garbage),
+		cmocka_unit_test(test_feed_no_callbacks),
+		cmocka_unit_test(test_fifos),
+		cmocka_unit_test(test_fifos_bad_dir),
+	};
+	return cmocka_run_group_tests_name("ctl", tests, NULL, NULL);
+}
