@@ -52,7 +52,7 @@ static const char usage_text[] =
 	"Steps ('#' starts a comment line):\n"
 	"  send TEXT        write TEXT; C escapes: \\r \\n \\t \\e \\a \\b \\0 \\\\ \\xHH \\NNN\n"
 	"  expect TEXT      wait until TEXT (escapes allowed) appears after the last match\n"
-	"  expect_re REGEX  same with a POSIX extended regex\n"
+	"  expect_re REGEX  same with a POSIX extended regex (\\r \\n \\t \\e \\xHH decoded)\n"
 	"  timeout SECS     set the timeout of the following steps\n"
 	"  resize ROWS COLS set the window size (the kernel sends SIGWINCH)\n"
 	"  sleep MS         pause while still reading output (pacing only)\n"
@@ -230,8 +230,10 @@ static bool pump(int timeout_ms, bool want_write)
 	return (p.revents & POLLOUT) != 0;
 }
 
-/* C escapes as in the usage text. Returns the decoded length. */
-static size_t unescape(const char *s, char *dst)
+/* C escapes as in the usage text. Returns the decoded length. For a regex
+ * (for_regex) "\\" and unknown escapes such as "\." stay as they are, so they
+ * keep their regex meaning. */
+static size_t unescape_mode(const char *s, char *dst, bool for_regex)
 {
 	size_t n = 0;
 	while (*s) {
@@ -241,6 +243,12 @@ static size_t unescape(const char *s, char *dst)
 		}
 		s++;
 		char c = *s++;
+		if (for_regex && !strchr("rntex", c)) {
+			/* Keep regex escapes (\\ \. \b \w ...) for regcomp. */
+			dst[n++] = '\\';
+			dst[n++] = c;
+			continue;
+		}
 		switch (c) {
 		case 'r': dst[n++] = '\r'; break;
 		case 'n': dst[n++] = '\n'; break;
@@ -279,6 +287,11 @@ static size_t unescape(const char *s, char *dst)
 	return n;
 }
 
+static size_t unescape(const char *s, char *dst)
+{
+	return unescape_mode(s, dst, false);
+}
+
 static void do_send(const char *arg)
 {
 	char *buf = malloc(strlen(arg) + 1);
@@ -308,7 +321,12 @@ static void do_expect(const char *arg, bool is_regex)
 	char *needle = NULL;
 	size_t nlen = 0;
 	if (is_regex) {
-		int rc = regcomp(&re, arg, REG_EXTENDED | REG_NEWLINE);
+		char *pat = malloc(strlen(arg) + 1);
+		if (!pat)
+			die("expect_re", "out of memory");
+		pat[unescape_mode(arg, pat, true)] = '\0';
+		int rc = regcomp(&re, pat, REG_EXTENDED | REG_NEWLINE);
+		free(pat);
 		if (rc != 0) {
 			char msg[256];
 			regerror(rc, &re, msg, sizeof(msg));

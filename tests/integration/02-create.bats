@@ -139,11 +139,19 @@ replace_arg() {
 	local msg
 	msg=$(jq -er .message <<<"$SYNC")
 	[ "$(jq -r .data <<<"$SYNC")" = -1 ]
-	[[ $msg == *'exec: "/nonexistent": stat /nonexistent: no such file or directory'* ]]
+	# What podman maps to exit code 127.
+	grep -Eqi 'no such file or directory|executable file not found' <<<"$msg"
 	[ "${#SYNC}" -lt 4096 ]
-	# Nothing left behind: no container, no exit file from a container.
+	# Nothing left behind: no container.
 	run rt state "$CID"
 	[ "$status" -ne 0 ]
+	# Byte for byte what the runtime itself prints for the same create.
+	local cid2
+	cid2=$(new_cid)
+	run --separate-stderr rt --log-format=json --log "$B/oci-log2" create --bundle "$B" --pid-file "$B/pid2" "$cid2"
+	[ "$status" -ne 0 ]
+	echo "runtime's own stderr: $stderr"
+	[ "$msg" = "$stderr" ]
 }
 
 @test "create: a runtime that fails silently: exit 1, no hang" {

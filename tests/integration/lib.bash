@@ -119,12 +119,12 @@ _setup_runtime() {
 		# namespace with a cgroup2-less unified dir (notes/guide.md).
 		RUNTIME_BIN=$RUN_DIR/crun-wrapper
 		if [[ ! -x $RUNTIME_BIN ]]; then
-			cat >"$RUNTIME_BIN.tmp" <<-'EOF'
+			cat >"$RUNTIME_BIN.tmp.$$" <<-'EOF'
 				#!/bin/sh
 				exec unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec crun "$@"' crun "$@"
 			EOF
-			chmod +x "$RUNTIME_BIN.tmp"
-			mv "$RUNTIME_BIN.tmp" "$RUNTIME_BIN"
+			chmod +x "$RUNTIME_BIN.tmp.$$"
+			mv "$RUNTIME_BIN.tmp.$$" "$RUNTIME_BIN"
 		fi
 		;;
 	*) RUNTIME_BIN=$RUNTIME ;;
@@ -351,8 +351,8 @@ log_has() {
 # ------------------------------------------------------------ setup/teardown
 
 common_setup() {
-	_setup_runtime
 	mkdir -p "$RUN_DIR"
+	_setup_runtime
 	: >"$BATS_TEST_TMPDIR/.cids"
 }
 
