@@ -50,7 +50,7 @@ $(BIN)/ptyshim-attach: $(BUILD)/ptyshim-attach.o $(LIB)
 
 $(BIN)/ptyshim-logs: $(BUILD)/ptyshim-logs.o $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ -ljson-c -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -58,11 +58,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lutil -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lutil -ljson-c -lm
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lutil -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lutil -ljson-c -lm
 
 demo/bin/%: demo/%.c $(LIB)
 	@mkdir -p $(dir $@)

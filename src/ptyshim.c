@@ -642,25 +642,28 @@ static void shim_start(struct shim *s)
 		shim_take_master(s, master);
 	} else {
 		int p[2];
+		int out_r = -1, err_r = -1, in_w = -1;
 		if (!cfg->terminal) {
 			if (pipe2(p, O_CLOEXEC) < 0)
 				shim_failf(s, "pipe: %s", strerror(errno));
+			out_r = p[0];
 			cs.out = child_ends[1] = p[1];
-			ctrio_set_pipes(s->io, p[0], -1, -1);
 		}
 		/* Even in terminal mode: the runtime's own errors come this way. */
 		if (pipe2(p, O_CLOEXEC) < 0)
 			shim_failf(s, "pipe: %s", strerror(errno));
+		err_r = p[0];
 		cs.err = child_ends[2] = p[1];
-		ctrio_set_stderr(s->io, p[0]);
 		if (cfg->stdin_pipe && !cfg->terminal) {
 			if (pipe2(p, O_CLOEXEC) < 0)
 				shim_failf(s, "pipe: %s", strerror(errno));
 			cs.in = child_ends[0] = p[0];
-			ctrio_set_pipes(s->io, -1, -1, p[1]);
-		} else if (!cfg->terminal) {
-			ctrio_set_pipes(s->io, -1, -1, -1);
+			in_w = p[1];
 		}
+		if (cfg->terminal)
+			ctrio_set_stderr(s->io, err_r);
+		else
+			ctrio_set_pipes(s->io, out_r, err_r, in_w);
 		if (cfg->terminal && !cfg->no_runtime) {
 			s->console_listen_fd = console_listen(&s->console_path);
 			if (s->console_listen_fd < 0)
