@@ -456,7 +456,7 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 	if (sep < argc)
 		argv[sep] = NULL;
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets the previous argv */
 	int opt;
 	bool ok = true;
 	bool version = false, help = false;

@@ -171,10 +171,14 @@ static void shim_fail(struct shim *s, const char *message, size_t len)
 {
 	diag_err("%.*s", (int)(len > 512 ? 512 : len), message);
 	sync_send(&s->sync_fd, s->cfg->api_version ? "data" : "pid", -1, message, len);
-	if (s->ctr_pid > 0 && !s->ctr_exited) {
-		/* Nothing must be left running behind a failed start. */
+	/* Nothing must be left running behind a failed start: a runtime that
+	 * created the container but failed us otherwise left its init waiting. */
+	if (s->ctr_pid <= 0 && s->runtime_exited && !s->cfg->no_runtime)
+		s->ctr_pid = runtime_read_pid(s->cfg->container_pidfile);
+	if (s->ctr_pid > 0 && !s->ctr_exited)
 		kill(s->ctr_pid, SIGKILL);
-	}
+	if (s->runtime_pid > 0 && !s->runtime_exited)
+		kill(s->runtime_pid, SIGKILL);
 	if (s->console_path)
 		unlink(s->console_path);
 	if (s->attach)
@@ -648,6 +652,9 @@ static void shim_start(struct shim *s)
 				shim_failf(s, "pipe: %s", strerror(errno));
 			out_r = p[0];
 			cs.out = child_ends[1] = p[1];
+			/* A deeper pipe lets a fast writer run longer between our reads:
+			 * fewer wake-ups on both sides. Best effort (capped by the system). */
+			fcntl(out_r, F_SETPIPE_SZ, 1 << 20);
 		}
 		/* Even in terminal mode: the runtime's own errors come this way. */
 		if (pipe2(p, O_CLOEXEC) < 0)
