@@ -57,6 +57,7 @@ static const char usage_text[] =
 	"  -w, --wait-monitor     be a child subreaper; after the messages wait for the\n"
 	"                         daemonized shim and exit with its status\n"
 	"  -p, --pid-file FILE    write the pid of the shim process it spawned to FILE\n"
+	"                         ('-': print \"fakemgr: shim pid N\" on stderr)\n"
 	"  -i, --inherit-stdio    give the shim fakemgr's own stdout/stderr instead of\n"
 	"                         relaying them until the spawned process exits\n"
 	"Exit status: the spawned shim process's (exit code, or 128+signal); with -w the\n"
@@ -460,7 +461,9 @@ int main(int argc, char **argv)
 		fcntl(outp[0], F_SETFL, O_NONBLOCK);
 		fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	}
-	if (o.pid_file) {
+	if (o.pid_file && strcmp(o.pid_file, "-") == 0) {
+		fprintf(stderr, "%s: shim pid %d\n", prog, (int)pid);
+	} else if (o.pid_file) {
 		FILE *f = fopen(o.pid_file, "w");
 		if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0)
 			fail_errno(o.pid_file);

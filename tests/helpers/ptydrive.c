@@ -653,5 +653,11 @@ int main(int argc, char **argv)
 		kill_child();
 	}
 	save_transcript();
+	for (size_t i = 0; i < file_steps.n; i++)
+		free(file_steps.v[i]);
+	free(file_steps.v);
+	free(arg_steps.v);
+	free(env.v);
+	free(st.out.data);
 	return waited ? st.status : 0;
 }
