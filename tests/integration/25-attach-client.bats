@@ -40,6 +40,9 @@ teardown() {
 	common_teardown
 }
 
+# Direct runs of the client are capped with timeout(1), so a shim that never
+# closes the connection fails the test instead of hanging it.
+
 # drive NAME PTYDRIVE_ARG... -- ATTACH_ARG...: run the client in the wrapper on
 # a PTY (default 24x80, timeout 20 s per step); the transcript goes to T/NAME.out.
 # Fails when a step fails (ptydrive's 255); a `wait STATUS` step checks the
@@ -252,7 +255,7 @@ ready_loop() {
 
 @test "pipe: non-terminal stdin is copied; EOF closes the container's stdin" {
 	ctr_run_stdin -- cat
-	run --separate-stderr -0 "$ATTACH" "$B" < <(printf 'a\nb\n')
+	run --separate-stderr -0 timeout 30 "$ATTACH" "$B" < <(printf 'a\nb\n')
 	[[ $output == $'a\nb' ]]
 	wait_exit
 	[[ $EXIT_CODE == 0 ]]
@@ -260,14 +263,14 @@ ready_loop() {
 
 @test "pipe: the exit code is the container's; stderr frames go to stderr" {
 	ctr_run_stdin -- sh -c 'read l; echo "out:$l"; echo "err:$l" >&2; exit 5'
-	run --separate-stderr -5 "$ATTACH" "$B" < <(printf 'x\n')
+	run --separate-stderr -5 timeout 30 "$ATTACH" "$B" < <(printf 'x\n')
 	[[ $output == out:x ]]
 	[[ $stderr == err:x ]]
 }
 
 @test "pipe: a socket path works as well as the bundle directory" {
 	ctr_run_stdin -- sh -c 'read l; echo "got:$l"'
-	run --separate-stderr -0 "$ATTACH" "$B/attach" < <(printf 'y\n')
+	run --separate-stderr -0 timeout 30 "$ATTACH" "$B/attach" < <(printf 'y\n')
 	[[ $output == got:y ]]
 }
 
@@ -279,15 +282,17 @@ ready_loop() {
 	# container must still be waiting for input.
 	wait_for -m "client connected" client_connected "$pid"
 	# A second client delivers the line; the watcher sees the output.
-	run -0 "$ATTACH" "$B" < <(printf 'real\n')
-	wait "$pid" || true
+	run -0 timeout 30 "$ATTACH" "$B" < <(printf 'real\n')
+	# The container ends, so the watcher must end too.
+	wait_for -t 30 pid_dead "$pid" || { kill "$pid"; fail "the watcher did not end"; }
+	wait "$pid"
 	grep -q 'got:real' "$T/watch.out"
 	! grep -q 'not-sent' "$T/watch.out"
 }
 
 @test "exit code unknown: a missing exit file gives 255 with a warning" {
 	ctr_run_stdin -- cat
-	run --separate-stderr -255 "$ATTACH" --exit-file "$T/never" --exit-timeout 1 "$B" < <(printf 'q\n')
+	run --separate-stderr -255 timeout 30 "$ATTACH" --exit-file "$T/never" --exit-timeout 1 "$B" < <(printf 'q\n')
 	[[ $output == q ]]
 	[[ $stderr == *"ptyshim-attach: "*"no exit code"* ]]
 }
