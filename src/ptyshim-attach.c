@@ -148,8 +148,8 @@ struct exit_watch {
 struct session {
 	int sock_fd;
 	int sig_fd;
-	int pid_fd; /* the shim's monitor process, when pidfd_open works */
-	pid_t peer_pid;
+	int pid_fd; /* the shim's process (the socket's peer), when pidfd_open works */
+	bool err_tty;
 	enum input_mode mode;
 	bool tty_container;
 	bool stdin_open;
@@ -517,13 +517,10 @@ static int exit_watch_read(const struct exit_watch *w, int *code)
 
 static bool peer_alive(struct session *s)
 {
-	if (s->pid_fd >= 0) {
-		struct pollfd pfd = {.fd = s->pid_fd, .events = POLLIN};
-		return poll(&pfd, 1, 0) == 0;
-	}
-	if (s->peer_pid > 0)
-		return kill(s->peer_pid, 0) == 0 || errno == EPERM;
-	return true;
+	if (s->pid_fd < 0)
+		return true;
+	struct pollfd pfd = {.fd = s->pid_fd, .events = POLLIN};
+	return poll(&pfd, 1, 0) == 0;
 }
 
 /* After the shim closed the connection: the exit code, or EXIT_UNKNOWN with
@@ -1008,7 +1005,7 @@ static void handle_output(struct session *s)
 			continue;
 		if (fd == STDOUT_FILENO)
 			term_track_output(payload, len);
-		bool on_screen = fd == STDOUT_FILENO || isatty(STDERR_FILENO) == 1;
+		bool on_screen = fd == STDOUT_FILENO || s->err_tty;
 		int rc = (s->rl_active && on_screen) ? rl_show_output(s, fd, payload, len)
 						      : out_write(s, fd, payload, len);
 		if (rc < 0) {
@@ -1283,7 +1280,8 @@ int main(int argc, char **argv)
 	}
 
 	peer_read(&peer, s.sock_fd);
-	s.peer_pid = peer.pid;
+	/* Only a pidfd tells reliably when the shim is gone (no pid reuse); it
+	 * lets the wait for the exit file end early. Without one, we just wait. */
 	if (peer.pid > 0)
 		s.pid_fd = (int)syscall(SYS_pidfd_open, peer.pid, 0);
 
@@ -1301,6 +1299,7 @@ int main(int argc, char **argv)
 
 	bool in_tty = isatty(STDIN_FILENO) == 1;
 	bool out_tty = isatty(STDOUT_FILENO) == 1;
+	s.err_tty = isatty(STDERR_FILENO) == 1;
 	if (o.no_stdin)
 		s.mode = INPUT_NONE;
 	else if (s.tty_container && in_tty)

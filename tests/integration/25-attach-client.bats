@@ -7,6 +7,8 @@
 # its pid, and its exit status. Ordering never relies on sleeps: a command that
 # the container runs (touch /share/..., echo) proves the client is in its loop,
 # and anything else is polled with a cap.
+#
+# ATTACH=path overrides the client under test (default bin/ptyshim-attach).
 bats_require_minimum_version 1.5.0
 load lib
 
@@ -14,7 +16,7 @@ setup() {
 	common_setup
 	require_root
 	require_shim
-	ATTACH=$ROOT/bin/ptyshim-attach
+	ATTACH=${ATTACH:-$ROOT/bin/ptyshim-attach}
 	[[ -x $ATTACH ]] || fail "$ATTACH is missing (run make)"
 	[[ -x $PTYDRIVE ]] || fail "$PTYDRIVE is missing (run make)"
 	T=$BATS_TEST_TMPDIR
