@@ -1,0 +1,30 @@
+# fuzz.mk: builds the libFuzzer targets (tests/fuzz/fuzz_*.c) into
+# build-fuzz/, against every library module compiled with the fuzzer's
+# coverage instrumentation and ASan/UBSan. Driven by tests/fuzz/run.sh;
+# kept apart from the main Makefile so `make` never needs clang.
+FUZZ_CC    ?= clang
+FUZZ_BUILD ?= build-fuzz
+SAN        := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(SAN)
+
+MAINS      := src/ptyshim.c src/ptyshim-attach.c src/ptyshim-logs.c
+LIB_SRCS   := $(filter-out $(MAINS),$(wildcard src/*.c))
+LIB_OBJS   := $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+LIB        := $(FUZZ_BUILD)/libptyshim-fuzz.a
+TARGETS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all
+all: $(TARGETS)
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(LIB) -lutil -ljson-c -lm
+
+-include $(wildcard $(FUZZ_BUILD)/obj/*.d $(FUZZ_BUILD)/*.d)

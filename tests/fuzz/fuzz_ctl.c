@@ -1,0 +1,177 @@
+/* fuzz_ctl: the ctl and winsz line parsers, through ctl_feed on a detached
+ * ctl_fifos, fed in pieces whose sizes come from the input.
+ *
+ * Input: byte 0 picks the fifo (bit 0) and seeds the piece sizes; the rest
+ * is the fifo's byte stream. Checked against a reference written here from
+ * the contract in ctl.h (and conmon's format): every complete line up to
+ * CTL_LINE_MAX bytes is handled exactly once, in order; a line is accepted
+ * exactly when it is the right number of unsigned decimal fields separated
+ * by blanks, in range (type 1 or 2; sizes up to 65535), and then the right
+ * callback fires with the right numbers; overlong lines and the pending
+ * unterminated tail do nothing. The same stream fed whole must give the
+ * same calls as fed in pieces. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "diag.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_CALLS 4096
+
+struct call {
+	int type;
+	unsigned a, b;
+};
+
+struct record {
+	struct call calls[MAX_CALLS];
+	size_t n;
+};
+
+static void on_resize(void *ctx, unsigned rows, unsigned cols)
+{
+	struct record *r = ctx;
+	if (rows > 65535 || cols > 65535)
+		abort();
+	if (r->n < MAX_CALLS)
+		r->calls[r->n] = (struct call){CTL_RESIZE, rows, cols};
+	r->n++;
+}
+
+static void on_reopen(void *ctx)
+{
+	struct record *r = ctx;
+	if (r->n < MAX_CALLS)
+		r->calls[r->n] = (struct call){CTL_REOPEN_LOG, 0, 0};
+	r->n++;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	diag_init("ptyshim");
+	diag_set_stderr(false); /* every bad line warns; keep the fuzzer's output readable */
+	return 0;
+}
+
+/* The reference: one line without its newline. */
+static bool ref_parse(const char *s, size_t len, int fields, struct call *out)
+{
+	unsigned long v[3];
+	size_t p = 0;
+	for (int i = 0; i < fields; i++) {
+		if (i > 0) {
+			size_t blanks = 0;
+			while (p < len && (s[p] == ' ' || s[p] == '\t'))
+				p++, blanks++;
+			if (blanks == 0)
+				return false;
+		}
+		size_t digits = 0;
+		v[i] = 0;
+		while (p < len && s[p] >= '0' && s[p] <= '9') {
+			if (v[i] <= 1000000)
+				v[i] = v[i] * 10 + (unsigned long)(s[p] - '0');
+			p++, digits++;
+		}
+		if (digits == 0)
+			return false;
+		unsigned long max = (i == 0 && fields == 3) ? 1000 : 65535;
+		if (v[i] > max)
+			return false;
+	}
+	if (p != len)
+		return false;
+	if (fields == 3) {
+		if (v[0] != 1 && v[0] != 2)
+			return false;
+		*out = (struct call){(int)v[0], v[0] == 1 ? (unsigned)v[1] : 0, v[0] == 1 ? (unsigned)v[2] : 0};
+	} else {
+		*out = (struct call){CTL_RESIZE, (unsigned)v[0], (unsigned)v[1]};
+	}
+	return true;
+}
+
+static bool same(const struct record *x, const struct record *y)
+{
+	if (x->n != y->n)
+		return false;
+	size_t n = x->n < MAX_CALLS ? x->n : MAX_CALLS;
+	return memcmp(x->calls, y->calls, n * sizeof(struct call)) == 0;
+}
+
+static struct record got_pieces, got_whole, want;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int which = data[0] & 1 ? CTL_FIFO_WINSZ : CTL_FIFO_CTL;
+	unsigned seed = data[0] >> 1;
+	const char *s = (const char *)data + 1;
+	size_t len = size - 1;
+
+	/* Pieces: sizes 1..64 from a small LCG seeded by the input. */
+	got_pieces.n = 0;
+	struct ctl_callbacks cb = {.resize = on_resize, .reopen_log = on_reopen, .ctx = &got_pieces};
+	struct ctl_fifos *ctl = ctl_new_detached(&cb);
+	for (size_t off = 0; off < len;) {
+		seed = seed * 1103515245u + 12345u;
+		size_t piece = 1 + (seed >> 16) % 64;
+		if (piece > len - off)
+			piece = len - off;
+		/* An exact-size copy, so reading past the piece is caught. */
+		char *copy = malloc(piece);
+		memcpy(copy, s + off, piece);
+		ctl_feed(ctl, which, copy, piece);
+		free(copy);
+		off += piece;
+	}
+	ctl_free(ctl);
+
+	got_whole.n = 0;
+	cb.ctx = &got_whole;
+	ctl = ctl_new_detached(&cb);
+	ctl_feed(ctl, which, s, len);
+	ctl_free(ctl);
+
+	want.n = 0;
+	size_t start = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '\n')
+			continue;
+		size_t l = i - start;
+		struct call c;
+		if (l <= CTL_LINE_MAX && ref_parse(s + start, l, which == CTL_FIFO_CTL ? 3 : 2, &c)) {
+			if (want.n < MAX_CALLS)
+				want.calls[want.n] = c;
+			want.n++;
+		}
+		start = i + 1;
+	}
+
+	if (!same(&got_pieces, &got_whole) || !same(&got_whole, &want))
+		abort();
+
+	/* ctl_parse_line alone agrees with the reference on the whole input. */
+	struct ctl_msg msg;
+	const char *err = NULL;
+	struct call ref;
+	int fields = which == CTL_FIFO_CTL ? 3 : 2;
+	bool ok_ref = ref_parse(s, len, fields, &ref);
+	int rc = ctl_parse_line(s, len, fields, &msg, &err);
+	if ((rc == 0) != ok_ref)
+		abort();
+	if (rc < 0 && (err == NULL || err[0] == '\0'))
+		abort();
+	if (rc == 0 && (msg.type != ref.type || (msg.type == CTL_RESIZE && (msg.a != ref.a || msg.b != ref.b))))
+		abort();
+	return 0;
+}
