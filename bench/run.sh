@@ -559,6 +559,26 @@ group_profile() {
 			rm -rf "$BUNDLE"
 		done
 	done
+	# The k8s-file writer alone (bench/logwriter.c): what formatting and
+	# writing the log costs without a container, a PTY or a scheduler.
+	local lw=$BUILD/bench/logwriter spec
+	if [ -x "$lw" ]; then
+		for spec in "2b4k 2 4K" "2b64k 2 64K" "1k-lines-4k 1024 4095" "1k-lines-64k 1024 64K"; do
+			set -- $spec
+			local t=$((QUICK ? 4 << 20 : 32 << 20))
+			[ "$2" = 1024 ] && t=$((t * 8))
+			note_cmd "profile/logwriter" "$lw" -l "$2" -c "$3" -t "$t" "$WORK/lw.log"
+			"$lw" -l "$2" -c "$3" -t "$t" "$WORK/lw.log" | record profile "lw-$1" logwriter 1
+			"$CHECK" -l "$2" -t "$t" "$WORK/lw.log" >/dev/null || fail profile "lw-$1" logwriter "log check failed"
+			if [ $have_cg = 1 ]; then
+				valgrind --tool=callgrind "--callgrind-out-file=$WORK/lw.cg" "$lw" -l "$2" -c "$3" -t $((t / 8)) \
+					"$WORK/lw.log" >/dev/null 2>&1 &&
+					awk -v total=$((t / 8)) '/^summary:/ { printf "ir_per_byte=%.2f\n", $2 / total }' "$WORK/lw.cg" |
+					record profile "lw-$1" logwriter 1
+			fi
+			rm -f "$WORK/lw.log" "$WORK/lw.cg"
+		done
+	fi
 	say "profile: raw data in $prof/"
 }
 
@@ -592,6 +612,12 @@ report() {
 	echo "figure is **median (min–max)** over the rounds; ratios are taken round by round between"
 	echo "measurements made back to back, then summarized the same way. Subjects ran in a rotating order."
 	echo
+	if awk -v a="${LOAD_BEFORE%% *}" -v b="${LOAD_AFTER%% *}" 'BEGIN { exit !(a > 0.5 || b > 0.5) }'; then
+		echo "**Warning: the machine was not quiet (load averages 1/5/15 min: $LOAD_BEFORE before, $LOAD_AFTER after;"
+		echo "the benchmark itself adds about 1). Wall-clock figures and their ratios are noisy; re-take them"
+		echo "at a quiet moment. CPU-per-MiB, syscall counts, instruction counts and memory are less affected.**"
+		echo
+	fi
 	echo "## Machine"
 	echo
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), run took $((T_END - T_BEGIN)) s"
@@ -708,6 +734,15 @@ report() {
 				pp=$(awk -F'\t' -v c="$cs" -v s="$s" '$1 == "profile" && $2 == c && $3 == s && ($5 == "poll_per_mib" || $5 == "ppoll_per_mib") { t += $6; n++ } END { if (n) printf "%.0f", t; else print "n/a" }' "$DATA")
 				echo "| $cs | $s | $(sti profile "$cs" "$s" syscalls_per_mib) | $(sti profile "$cs" "$s" read_per_mib) | $(sti profile "$cs" "$s" write_per_mib) | $(sti profile "$cs" "$s" writev_per_mib) | $(sti profile "$cs" "$s" epoll_wait_per_mib) | $pp | $(sti profile "$cs" "$s" epoll_ctl_per_mib) | $(sti profile "$cs" "$s" context_switches_per_mib) | $(st profile "$cs" "$s" cpu_ms_per_mib) | $(st profile "$cs" "$s" ir_per_byte) | $(case_params "$cs"; awk -F'\t' -v c="$cs" -v t="$TOTAL" '$1 == "throughput" && $2 == c && $3 == "bare" && $5 == "reads" { printf "%.0f", $6 / (t / 1048576); exit }' "$DATA") |"
 			done
+		done
+		echo
+		echo "The k8s-file writer alone (\`bench/logwriter.c\`, src/k8slog.c in-process, log on tmpfs), fed"
+		echo "the same pattern in chunks of the given size; CPU ms per MiB of payload:"
+		echo
+		echo "| lines, chunk | user ms | sys ms | Ir/byte |"
+		echo "|---|---|---|---|"
+		for cs in "2b4k:2 B, 4 KiB" "2b64k:2 B, 64 KiB" "1k-lines-4k:1 KiB, 4095 B (a PTY read)" "1k-lines-64k:1 KiB, 64 KiB"; do
+			echo "| ${cs#*:} | $(st profile "lw-${cs%%:*}" logwriter user_ms_per_mib) | $(st profile "lw-${cs%%:*}" logwriter sys_ms_per_mib) | $(st profile "lw-${cs%%:*}" logwriter ir_per_byte) |"
 		done
 		echo
 		for s in $SHIMS; do
