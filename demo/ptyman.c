@@ -584,8 +584,7 @@ static int rootfs_ensure(void)
 	}
 	int rc = 0;
 	if (!file_exists(pm.rootfs)) {
-		printf("building the busybox root file system in %s\n", pm.rootfs);
-		fflush(stdout);
+		fprintf(stderr, "building the busybox root file system in %s\n", pm.rootfs);
 		char *tmp = xasprintf("%s.tmp", pm.rootfs);
 		rm_rf(tmp);
 		if (mkdir(tmp, 0755) < 0) {
@@ -1036,11 +1035,11 @@ static int attach_report(const struct ctr *c, int status)
 	bool exited = read_int_file(ef, &code) == 0;
 	free(ef);
 	if (exited) {
-		printf("[%s exited (%d)]\n", c->name, code);
+		fprintf(stderr, "[%s exited (%d)]\n", c->name, code);
 		return code;
 	}
 	if (status == 0)
-		printf("[detached from %s; `attach %s` to go back]\n", c->name, c->name);
+		fprintf(stderr, "[detached from %s; `attach %s` to go back]\n", c->name, c->name);
 	return status;
 }
 
@@ -1492,7 +1491,7 @@ static int cmd_run(int argc, char **argv)
 			ctr_wait_exit(&c, STOP_TIMEOUT_MS, &code);
 			goto undo;
 		}
-		printf("[%s was created but not started; rm -f %s removes it]\n", c.name, c.name);
+		fprintf(stderr, "[%s was created but not started; rm -f %s removes it]\n", c.name, c.name);
 		ctr_free(&c);
 		return 1;
 	}
@@ -1709,10 +1708,10 @@ static int cmd_exec(int argc, char **argv)
 	client = -1;
 	int code;
 	if (read_int_file(exitf, &code) == 0) {
-		printf("[%s: %s exited (%d)]\n", c.name, argv[optind + 1], code);
+		fprintf(stderr, "[%s: %s exited (%d)]\n", c.name, argv[optind + 1], code);
 		rc = code;
 	} else if (st == 0) {
-		printf("[detached from %s %s; it ends with its command]\n", c.name, sid);
+		fprintf(stderr, "[detached from %s %s; it ends with its command]\n", c.name, sid);
 		rc = 0;
 		goto keep;
 	} else {
@@ -1992,7 +1991,7 @@ static int cmd_wait(int argc, char **argv)
 	else
 		diag_err("wait: %s: %s", c.name, pm.quit ? "interrupted" : "no exit code (its shim is gone)");
 	ctr_free(&c);
-	return rc == 0 ? code : 1;
+	return rc == 0 ? 0 : 1;
 }
 
 static int cmd_help(int argc, char **argv);
@@ -2559,5 +2558,6 @@ int main(int argc, char **argv)
 		else
 			rc = loop_lines();
 	}
-	return rc;
+	/* At the prompt, statuses were for the person who saw them. */
+	return pm.interactive ? 0 : rc;
 }
