@@ -192,7 +192,10 @@ static const char usage_text[] =
 	"      --exit-timeout SECS how long to wait for the exit file (default 5)\n"
 	"  -h, --help              this text\n"
 	"Exit status: the container's exit code when it ends; 0 after detaching; 128+N after\n"
-	"signal N; 1 on usage or setup errors; 255 when the exit code cannot be found.\n";
+	"signal N; 1 on usage or setup errors; 255 when the exit code cannot be found.\n"
+	"The exit code is read from --exit-file, else --exit-dir/CID, else from where the shim\n"
+	"itself writes it (its --exit-dir and -c, or --persist-dir/exit, taken from the shim's\n"
+	"command line), waiting up to --exit-timeout after the shim closes the connection.\n";
 
 /* ---- small helpers ---- */
 

@@ -123,6 +123,19 @@ ctr_running() {
 	stty_unchanged
 }
 
+@test "tty: two clients at once both see the output and both can type" {
+	ctr_run --tty -- sh
+	# Client A: in its loop (the touch proves it), then waits for B's output.
+	"$PTYDRIVE" -t 20 -o "$T/two-a.out" -e 'send \r' -e 'expect # ' -e 'send touch /share/a\r' \
+		-e 'expect FROM-B' -e 'send echo FROM""-A\r' -e 'expect FROM-A' -e 'send \x10\x11' \
+		-e 'wait 0' -- "$ATTACH" "$B" &
+	local pa=$!
+	wait_for test -f "$B/share/a"
+	drive two-b -e 'send echo FROM""-B\r' -e 'expect FROM-B' -e 'expect FROM-A' \
+		-e 'send \x10\x11' -e 'wait 0' -- "$B"
+	wait "$pa"
+}
+
 @test "tty: --detach-keys changes the sequence; empty disables it" {
 	ctr_run --tty -- sh
 	drive k1 -e 'send \r' -e 'expect # ' -e 'send \x01' -e 'send x' -e 'send \x1d' \
