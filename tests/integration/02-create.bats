@@ -198,6 +198,29 @@ replace_arg() {
 	fi
 }
 
+@test "create: terminal mode, a console peer that sends garbage and no fd: exit 1, no hang" {
+	command -v socat >/dev/null || skip "socat is not installed"
+	ctr_new --tty -- sh -c 'exit 0'
+	# Connects to --console-socket, sends bytes without SCM_RIGHTS, exits 0.
+	cat >"$BATS_TEST_TMPDIR/rt-garbage" <<-'EOF'
+		#!/bin/sh
+		prev=
+		for a in "$@"; do
+			[ "$prev" = --console-socket ] && sock=$a
+			prev=$a
+		done
+		printf 'garbage, no fd' | socat -u - "UNIX-CONNECT:$sock"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/rt-garbage"
+	replace_arg -r "$BATS_TEST_TMPDIR/rt-garbage"
+	shim_create -w
+	echo "sync: '$SYNC'"
+	[ "$SHIM_RC" -eq 1 ]
+	if is_ptyshim; then
+		[[ $SYNC == '{"data": -1, "message": "'*'"}' ]]
+	fi
+}
+
 @test "create: EOF on the start pipe counts as the start byte" {
 	ctr_new -- sh -c 'exit 4'
 	shim_create --no-start
