@@ -2534,8 +2534,8 @@ int main(int argc, char **argv)
 
 	int rc = 0;
 	if (optind < argc) {
-		rc = dispatch(argc - optind, argv + optind);
-		return rc;
+		words_free(&start);
+		return dispatch(argc - optind, argv + optind);
 	}
 	if (pm.interactive) {
 		history_setup();
