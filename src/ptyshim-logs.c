@@ -176,6 +176,8 @@ static void out_flush_all(void)
 
 static void out_write(struct outbuf *o, const void *data, size_t len)
 {
+	if (len == 0)
+		return;
 	if (o != out_last) {
 		/* Keep the order of stdout and stderr bytes when both go to one place. */
 		out_flush(out_last);
@@ -711,6 +713,7 @@ struct follower {
 	char *exit_path;
 	int ifd;
 	int log_wd;
+	int dir_fd; /* to notice the directory's removal (see follow_wait) */
 	struct k8sread *rd;
 	struct chain_file cur; /* the newest file read so far */
 	bool have_cur;
@@ -913,12 +916,18 @@ static bool follow_wait(struct follower *fw)
 			alive = false;
 		p += sizeof(*ev) + ev->len;
 	}
+	/* IN_DELETE_SELF comes only once the directory's dentry is released,
+	 * and the deleted log we still hold open pins it: look at the link
+	 * count instead, which rmdir sets to 0 at once. */
+	struct stat st;
+	if (fstat(fw->dir_fd, &st) == 0 && st.st_nlink == 0)
+		alive = false;
 	return alive;
 }
 
 static void follow(const char *path)
 {
-	struct follower fw = {.path = path, .ifd = -1, .log_wd = -1};
+	struct follower fw = {.path = path, .ifd = -1, .log_wd = -1, .dir_fd = -1};
 	fw.rd = k8sread_new(path, record_cb, warn_cb, NULL);
 	fw.ifd = inotify_init1(IN_CLOEXEC);
 	if (fw.ifd < 0)
@@ -926,6 +935,9 @@ static void follow(const char *path)
 	/* Watches first, then look: a change in between is never missed. */
 	char *dir = dir_of(path);
 	fw.log_wd = watch_dir(fw.ifd, dir, path);
+	fw.dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fw.dir_fd < 0)
+		die("%s: %s", dir, strerror(errno));
 	free(dir);
 	fw.exit_path = find_exit_file(path);
 	char *exit_dir = dir_of(fw.exit_path);
@@ -969,6 +981,7 @@ static void follow(const char *path)
 	follow_leave_cur(&fw);
 	finish_mode();
 	free(fw.exit_path);
+	close_fd(&fw.dir_fd);
 	close_fd(&fw.ifd);
 	k8sread_free(fw.rd);
 }
