@@ -239,6 +239,44 @@ use_test_user() {
 	ps_has cat 'exited \(0\)'
 }
 
+@test "ptyman: logs -f follows until the container exits; ctrl-c stops following and clears a typed line" {
+	require_root
+	run -0 pm run -d --name tick sh -c 'echo tick-1; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo tick-2'
+	# -f ends by itself when the exit file appears.
+	timeout 30 "$PTYMAN" "${BIN_ARGS[@]}" --state "$ST" logs -f tick >"$T/follow.out" &
+	local follower=$!
+	wait_for grep -q tick-1 "$T/follow.out"
+	run -0 pm exec tick touch /tmp/go
+	wait "$follower"
+	[[ $(cat "$T/follow.out") == $'tick-1\ntick-2' ]]
+	# At the prompt, ctrl-c ends a follow (the container keeps running),
+	# and on a half-typed line it gives a fresh prompt.
+	run -0 pm run -d --name loop sh -c 'while :; do echo looping; sleep 0.2; done'
+	session f1 'expect ptyman> ' \
+		'send logs -f loop\r' 'expect looping' 'send \x03' 'expect ptyman> ' \
+		'sleep 100' 'send rm loop' 'send \x03' 'expect ptyman> ' \
+		'send ps\r' 'expect_re loop +running' 'expect ptyman> ' \
+		'send quit\r' 'wait 0'
+	ps_has loop running
+}
+
+@test "ptyman: bad input gets a one-line error and a non-zero status" {
+	run -2 --separate-stderr pm frobnicate
+	[[ $stderr == 'ptyman: frobnicate: unknown command (try help)' ]]
+	run -2 --separate-stderr pm run --name 'bad/name' true
+	[[ $stderr == "ptyman: run: bad name 'bad/name'"* ]]
+	run -2 --separate-stderr pm run --bogus
+	[[ $stderr == 'ptyman: run: unknown option or missing value: --bogus'* ]]
+	run -1 --separate-stderr pm attach nosuch
+	[[ $stderr == 'ptyman: nosuch: no such container' ]]
+	run -2 --separate-stderr "$PTYMAN" --frob
+	[[ $stderr == 'ptyman: --frob: unknown option'* ]]
+	# Lines on stdin: an unterminated quote is reported and the next line runs.
+	run -0 --separate-stderr pm <<<$'ps "x\nps'
+	[[ $stderr == 'ptyman: unterminated double quote' ]]
+	[[ $output == *NAME* ]]
+}
+
 # ------------------------------------------------------- runtime-less mode
 
 @test "ptyman without root: says so in one line, runs commands on the host; detach, attach again, exit 3, logs, replay" {
