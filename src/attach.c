@@ -133,9 +133,11 @@ static void attach_update(struct attach_client *c)
 		want |= EPOLLIN;
 	if (c->qhead != NULL)
 		want |= EPOLLOUT;
-	/* HUP and ERR are reported even without interest: a client that must
-	 * not be read now leaves the epoll set, or its hang-up would spin. */
-	if (want == 0) {
+	/* HUP and ERR are reported even without interest. A client that only
+	 * waits to hang up stays registered so its hang-up frees it; one that
+	 * must not be read now (input paused) leaves the set, or a hang-up
+	 * would spin until input resumes. */
+	if (want == 0 && !c->rd_closed) {
 		loop_del(c->srv->loop, &c->w);
 		return;
 	}

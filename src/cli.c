@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,10 +135,14 @@ static void strlist_push(struct strlist *l, const char *s)
 	l->items[l->len++] = s;
 }
 
-static bool cli_fail(const char *flag, const char *fmt, const char *arg)
+static bool cli_fail(const char *flag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool cli_fail(const char *flag, const char *fmt, ...)
 {
 	char msg[512];
-	snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (flag)
 		diag_err("%s: %s", flag, msg);
 	else
@@ -221,8 +226,7 @@ static int cli_find_separator(int argc, char **argv)
 static bool cli_number(const char *flag, const char *arg, int64_t min, int64_t max, int64_t *out)
 {
 	if (parse_i64(arg, min, max, out) < 0)
-		return cli_fail(flag, errno == ERANGE ? "value out of range: '%s'" : "not a number: '%s'",
-				arg);
+		return cli_fail(flag, "%s: '%s'", errno == ERANGE ? "value out of range" : "not a number", arg);
 	return true;
 }
 
@@ -264,7 +268,7 @@ static bool cli_option(struct shim_config *cfg, int opt, const char *arg, const 
 	case 'l':
 		cfg->logs = xrealloc(cfg->logs, (cfg->n_logs + 1) * sizeof(*cfg->logs));
 		if (cli_parse_log_spec(arg, &cfg->logs[cfg->n_logs], &err) < 0)
-			return cli_fail(flag, "%s", xasprintf("%s: '%s'", err, arg));
+			return cli_fail(flag, "%s: '%s'", err, arg);
 		cfg->n_logs++;
 		break;
 	case OPT_LOG_LEVEL: {
@@ -360,41 +364,39 @@ static const char *cli_flag_name(int opt, char *shortbuf)
 static bool cli_validate(struct shim_config *cfg)
 {
 	if (cfg->cid == NULL)
-		return cli_fail("--cid", "container ID not provided", NULL);
+		return cli_fail("--cid", "container ID not provided");
 	if (cfg->cuuid == NULL)
-		return cli_fail("--cuuid", "container UUID not provided", NULL);
+		return cli_fail("--cuuid", "container UUID not provided");
 	if (cfg->no_runtime) {
 		if (cfg->command == NULL || cfg->command[0] == NULL)
-			return cli_fail("--no-runtime", "no command given after --", NULL);
+			return cli_fail("--no-runtime", "no command given after --");
 		if (cfg->exec || cfg->restore)
-			return cli_fail("--no-runtime", "cannot be combined with --exec or --restore", NULL);
+			return cli_fail("--no-runtime", "cannot be combined with --exec or --restore");
 	} else {
 		if (cfg->runtime == NULL)
-			return cli_fail("--runtime", "runtime path not provided", NULL);
+			return cli_fail("--runtime", "runtime path not provided");
 		if (access(cfg->runtime, X_OK) < 0)
-			return cli_fail("--runtime", xasprintf("runtime path %s is not valid: %s", cfg->runtime,
-							      strerror(errno)),
-					NULL);
+			return cli_fail("--runtime", "runtime path %s is not valid: %s", cfg->runtime, strerror(errno));
 		if (cfg->command != NULL)
-			return cli_fail(NULL, "a command after -- needs --no-runtime", NULL);
+			return cli_fail(NULL, "a command after -- needs --no-runtime");
 	}
 	if (cfg->exec && cfg->exec_process_spec == NULL)
-		return cli_fail("--exec-process-spec", "exec process spec path not provided", NULL);
+		return cli_fail("--exec-process-spec", "exec process spec path not provided");
 	if (cfg->exec_attach && !cfg->exec)
-		return cli_fail("--exec-attach", "can only be specified with --exec", NULL);
+		return cli_fail("--exec-attach", "can only be specified with --exec");
 	if (cfg->exec_attach && !cfg->api_version)
-		return cli_fail("--exec-attach", "needs --api-version (not a legacy exec session)", NULL);
+		return cli_fail("--exec-attach", "needs --api-version (not a legacy exec session)");
 	if (cfg->n_logs == 0)
-		return cli_fail("--log-path", "log driver not provided", NULL);
+		return cli_fail("--log-path", "log driver not provided");
 	bool passthrough = false;
 	for (size_t i = 0; i < cfg->n_logs; i++) {
 		switch (cfg->logs[i].kind) {
 		case LOGDRV_K8S_FILE:
 			if (cfg->log_tag != NULL)
-				return cli_fail("--log-tag", "k8s-file doesn't support --log-tag", NULL);
+				return cli_fail("--log-tag", "k8s-file doesn't support --log-tag");
 			break;
 		case LOGDRV_JOURNALD:
-			return cli_fail("--log-path", "the journald log driver is not supported by ptyshim", NULL);
+			return cli_fail("--log-path", "the journald log driver is not supported by ptyshim");
 		case LOGDRV_PASSTHROUGH:
 			passthrough = true;
 			break;
@@ -405,23 +407,22 @@ static bool cli_validate(struct shim_config *cfg)
 	if (passthrough) {
 		for (int fd = 0; fd <= 2; fd++)
 			if (isatty(fd))
-				return cli_fail("--log-path", "passthrough logging cannot be used when fd 0-2 is a tty",
-						NULL);
+				return cli_fail("--log-path", "passthrough logging cannot be used when fd 0-2 is a tty");
 		if (cfg->terminal)
-			return cli_fail("--log-path", "passthrough logging cannot be used with --terminal", NULL);
+			return cli_fail("--log-path", "passthrough logging cannot be used with --terminal");
 	}
 	if (cfg->log_rotate && cfg->log_size_max <= 0)
-		return cli_fail("--log-rotate", "needs --log-size-max", NULL);
+		return cli_fail("--log-rotate", "needs --log-size-max");
 	if (cfg->log_max_files > 0 && !cfg->log_rotate)
-		return cli_fail("--log-max-files", "needs --log-rotate", NULL);
+		return cli_fail("--log-max-files", "needs --log-rotate");
 	if (cfg->log_rotate && cfg->log_max_files == 0)
 		cfg->log_max_files = 1;
 	if (cfg->sdnotify_socket != NULL)
-		return cli_fail("--sdnotify-socket", "not supported by ptyshim", NULL);
+		return cli_fail("--sdnotify-socket", "not supported by ptyshim");
 	if (cfg->seccomp_notify_socket != NULL)
-		return cli_fail("--seccomp-notify-socket", "not supported by ptyshim", NULL);
+		return cli_fail("--seccomp-notify-socket", "not supported by ptyshim");
 	if (cfg->restore != NULL && cfg->exec)
-		return cli_fail("--restore", "cannot be combined with --exec", NULL);
+		return cli_fail("--restore", "cannot be combined with --exec");
 
 	char *cwd = getcwd(NULL, 0);
 	if (cwd == NULL)
@@ -465,8 +466,7 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 		if (opt == '?') {
 			const char *bad = argv[optind - 1];
 			if (optopt != 0)
-				ok = cli_fail(NULL, "option parsing failed: unknown option -%s",
-					      (char[]){(char)optopt, '\0'});
+				ok = cli_fail(NULL, "option parsing failed: unknown option -%c", optopt);
 			else
 				ok = cli_fail(NULL, "option parsing failed: unknown option %s", bad);
 		} else if (opt == ':') {
@@ -485,18 +485,32 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 	if (sep < argc)
 		argv[sep] = saved;
 	if (!ok)
-		return CLI_EXIT_FAIL;
+		goto fail;
+	if (version || help) {
+		/* Nothing validated: the strings still point into argv. */
+		cfg->bundle = NULL;
+		cfg->container_pidfile = NULL;
+	}
 	if (version) {
 		/* podman parses the first line with a regex; keep it exactly conmon's. */
 		printf("conmon version 2.1.6\ncommit: unknown\nptyshim %s\n", PTYSHIM_VERSION);
+		cli_free(cfg);
 		return CLI_EXIT_OK;
 	}
 	if (help) {
 		fputs(cli_usage, stdout);
+		cli_free(cfg);
 		return CLI_EXIT_OK;
 	}
 	/* Remaining positional arguments (podman's "--api-version 1") are ignored, as glib does. */
-	return cli_validate(cfg) ? CLI_OK : CLI_EXIT_FAIL;
+	if (cli_validate(cfg))
+		return CLI_OK;
+fail:
+	/* Until validation succeeds these still point into argv. */
+	cfg->bundle = NULL;
+	cfg->container_pidfile = NULL;
+	cli_free(cfg);
+	return CLI_EXIT_FAIL;
 }
 
 void cli_free(struct shim_config *cfg)

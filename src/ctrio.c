@@ -101,10 +101,14 @@ static void ctrio_update_in_interest(struct ctr_stdio *st)
 {
 	if (st->in_w.fd < 0)
 		return;
-	uint32_t want = buf_len(&st->inq) > 0 ? EPOLLOUT : 0;
-	if (want == 0 && !st->in_w.added)
+	/* Registered only while input waits: HUP/ERR (a PTY without a slave,
+	 * a stdin pipe whose reader left) are reported even without interest
+	 * and would wake the loop for nothing. */
+	if (buf_len(&st->inq) == 0) {
+		loop_del(st->loop, &st->in_w);
 		return;
-	if (loop_mod(st->loop, &st->in_w, want) < 0)
+	}
+	if (loop_mod(st->loop, &st->in_w, EPOLLOUT) < 0)
 		diag_warn("stdio: epoll: %s", strerror(errno));
 }
 
@@ -245,8 +249,14 @@ static void ctrio_input_dropped(struct ctr_stdio *st)
 
 static void ctrio_in_cb(struct watch *w, uint32_t events)
 {
-	(void)events;
 	struct ctr_stdio *st = w->ctx;
+	if ((events & EPOLLERR) && !st->in_is_pty) {
+		/* The container closed its stdin: nobody will read this input. */
+		st->input_closed = true;
+		ctrio_close_in(st);
+		ctrio_input_dropped(st);
+		return;
+	}
 	bool had_room = ctrio_input_has_room(st);
 	while (buf_len(&st->inq) > 0) {
 		struct iovec iov[2];

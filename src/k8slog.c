@@ -55,10 +55,15 @@ static void k8slog_cache_time(struct k8slog *k, time_t sec)
 	strftime(k->cached_prefix, sizeof(k->cached_prefix), "%Y-%m-%dT%H:%M:%S.", &tm);
 	long off = tm.tm_gmtoff;
 	char sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	snprintf(k->cached_offset, sizeof(k->cached_offset), "%c%02ld:%02ld", sign, (off / 3600) % 100,
-		 (off / 60) % 60);
+	unsigned long abs_off = (unsigned long)(off < 0 ? -off : off);
+	unsigned hours = (unsigned)(abs_off / 3600 % 100), minutes = (unsigned)(abs_off / 60 % 60);
+	k->cached_offset[0] = sign;
+	k->cached_offset[1] = (char)('0' + hours / 10);
+	k->cached_offset[2] = (char)('0' + hours % 10);
+	k->cached_offset[3] = ':';
+	k->cached_offset[4] = (char)('0' + minutes / 10);
+	k->cached_offset[5] = (char)('0' + minutes % 10);
+	k->cached_offset[6] = '\0';
 	k->cached_sec = sec;
 }
 
@@ -88,10 +93,10 @@ static int k8slog_open_file(struct k8slog *k, int extra_flags)
 	if (fd < 0)
 		return -1;
 	struct stat sb;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		int saved = S_ISREG(sb.st_mode) ? errno : EINVAL;
+	int bad = fstat(fd, &sb) < 0 ? errno : (!S_ISREG(sb.st_mode) ? EINVAL : 0);
+	if (bad != 0) {
 		close_fd(&fd);
-		errno = saved;
+		errno = bad;
 		return -1;
 	}
 	close_fd(&k->fd);
@@ -216,7 +221,10 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr_time, const char
 		k->global_stopped = true;
 		return;
 	}
-	if (k->opts.size_max > 0 && k->size + (int64_t)(k->batch_bytes + rec_len) > k->opts.size_max)
+	/* An empty file is never rotated away: a record bigger than the limit
+	 * goes into it, rather than pushing the oldest kept file out for nothing. */
+	if (k->opts.size_max > 0 && k->size + (int64_t)k->batch_bytes > 0 &&
+	    k->size + (int64_t)(k->batch_bytes + rec_len) > k->opts.size_max)
 		k8slog_rotate(k);
 	bool copy = len <= K8S_COPY_MAX;
 	size_t stage_need = K8S_HDR_LEN + (copy ? len + 1 : 0);

@@ -92,6 +92,10 @@ int proc_run_exit_command(const char *path, const char *const *args, size_t n_ar
 	}
 	if (pid == 0) {
 		proc_reset_signals();
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull >= 0)
+			for (int fd = 0; fd <= 2; fd++)
+				dup2(devnull, fd);
 		proc_cloexec_from(3, -1);
 		if (delay > 0)
 			sleep((unsigned)delay);
