@@ -21,6 +21,7 @@ fault_teardown() {
 			kill -KILL "$pid" 2>/dev/null || true
 		done <"$BATS_TEST_TMPDIR/.bgpids"
 	fi
+	syslog_capture_stop
 	common_teardown
 }
 
@@ -114,4 +115,35 @@ leftover_pids() {
 			echo "$p"
 		fi
 	done
+}
+fds_eq() { (($(mon_fd_count "$1") == $2)); }
+
+# syslog_capture_start: when the machine has no syslog (/dev/log missing),
+# listen on /dev/log for the duration of the test, so the shim's --syslog
+# diagnostics (its only voice once daemonized) can be checked. Sets
+# SYSLOG_FILE to the capture, or to "" when capturing is not possible (a
+# real syslog owns /dev/log, or socat is missing). One test at a time, even
+# across concurrent runs, thanks to a lock; syslog_capture_stop (called by
+# fault_teardown) removes the socket again.
+syslog_capture_start() {
+	SYSLOG_FILE=""
+	command -v socat >/dev/null || return 0
+	[[ -e /dev/log ]] && return 0
+	exec 8>/run/ptyshim-test-devlog.lock
+	flock -w 60 8 || return 0
+	[[ -e /dev/log ]] && return 0
+	SYSLOG_FILE=$BATS_TEST_TMPDIR/syslog
+	: >"$SYSLOG_FILE"
+	socat -u UNIX-RECV:/dev/log,mode=0600 "OPEN:$SYSLOG_FILE,creat,append" &
+	_SYSLOG_PID=$!
+	bg_track "$_SYSLOG_PID"
+	echo "$_SYSLOG_PID" >"$BATS_TEST_TMPDIR/.syslog-pid"
+	wait_for -t 5 -m "/dev/log listener" test -S /dev/log || { SYSLOG_FILE=""; return 0; }
+}
+
+syslog_capture_stop() {
+	[[ -f $BATS_TEST_TMPDIR/.syslog-pid ]] || return 0
+	kill "$(cat "$BATS_TEST_TMPDIR/.syslog-pid")" 2>/dev/null || true
+	rm -f /dev/log "$BATS_TEST_TMPDIR/.syslog-pid"
+	exec 8>&-
 }

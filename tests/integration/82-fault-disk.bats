@@ -1,0 +1,97 @@
+# The log on a full file system (issue 8, item 2): the container is never
+# blocked by the log, what cannot be written is counted and reported, the
+# file holds only whole records, logging resumes as soon as space returns,
+# and the exit file is written whatever the log's state.
+bats_require_minimum_version 1.5.0
+load lib
+load lib-fault
+
+setup() {
+	fault_setup
+	LOGFS=""
+}
+
+teardown() {
+	fault_teardown
+	if [[ -n $LOGFS ]]; then
+		umount "$LOGFS" 2>/dev/null || umount -l "$LOGFS" 2>/dev/null || true
+	fi
+}
+
+# fill DIR NAME: fill the file system of DIR to the last byte with DIR/NAME.
+fill() {
+	dd if=/dev/zero of="$1/$2" bs=4k 2>/dev/null || true
+	# dd stops at the first short block; top up byte-wise blocks too.
+	dd if=/dev/zero of="$1/$2" bs=1 oflag=append conv=notrunc 2>/dev/null || true
+	[ "$(df --output=avail -B1 "$1" | tail -1)" -eq 0 ]
+}
+
+@test "disk: log on a full tmpfs: container not blocked, loss reported, whole records only, logging resumes" {
+	ctr_new -- sh -c '
+		i=0; while [ $i -lt 300 ]; do echo "lost-a $i"; i=$((i+1)); done
+		touch /share/a-done
+		while [ ! -e /share/go1 ]; do sleep 0.02; done
+		i=0; while [ $i -lt 50 ]; do echo "kept $i"; i=$((i+1)); done
+		touch /share/b-done
+		while [ ! -e /share/go2 ]; do sleep 0.02; done
+		head -c 3000000 /dev/zero | tr "\0" y; echo
+		touch /share/c-done
+		exit 3'
+	LOGFS=$B/logfs
+	mkdir -p "$LOGFS"
+	mount -t tmpfs -o size=1m,mode=0700 ptyshim-test "$LOGFS"
+	LOGFILE=$LOGFS/ctr.log
+	LOG_OPTS=(-l "k8s-file:$LOGFILE")
+	syslog_capture_start
+	[[ -n $SYSLOG_FILE ]] && SHIM_ARGS+=(--syslog)
+	shim_create
+	check_created
+	fill "$LOGFS" filler
+	ctr_start
+	# Phase A: nothing fits, and the container does not wait for the log.
+	wait_for -m "phase A printed" test -e "$B/share/a-done"
+	! grep -q lost-a "$LOGFILE"
+	# Phase B: space is back, logging resumes.
+	rm "$LOGFS/filler"
+	touch "$B/share/go1"
+	wait_for -m "phase B logged" log_has "$LOGFILE" stdout F "kept 49"
+	# Phase C: full again, in the middle of a page the log file already
+	# owns, so writes come back short before they fail.
+	fill "$LOGFS" filler2
+	touch "$B/share/go2"
+	wait_for -m "phase C printed" test -e "$B/share/c-done"
+	wait_exit
+	[ "$EXIT_CODE" = 3 ]
+	wait_shim_gone
+	# Only whole records; phase B complete and in order.
+	check_log_format "$LOGFILE"
+	[ "$(log_content "$LOGFILE" stdout | grep -c '^kept ')" -eq 50 ]
+	log_content "$LOGFILE" stdout | grep '^kept ' | awk '$2 != NR - 1 { exit 1 }'
+	! grep -q lost-a "$LOGFILE"
+	# Whatever of phase C got in is whole 'y' records.
+	[ -z "$(log_content "$LOGFILE" stdout | grep -v '^kept ' | tr -d 'y\n')" ]
+	if [[ -n $SYSLOG_FILE ]]; then
+		cat "$SYSLOG_FILE"
+		grep -q "$LOGFILE.*No space left on device" "$SYSLOG_FILE"
+		grep -Eq "$LOGFILE: [1-9][0-9]* bytes of output could not be written" "$SYSLOG_FILE"
+	else
+		echo "# syslog not captured (/dev/log is taken or socat missing): the loss report is not checked" >&3
+	fi
+}
+
+@test "disk: log file system full from the start to the end: the exit file is still written, promptly" {
+	ctr_new -- sh -c 'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done; exit 4'
+	LOGFS=$B/logfs
+	mkdir -p "$LOGFS"
+	mount -t tmpfs -o size=256k,mode=0700 ptyshim-test "$LOGFS"
+	LOGFILE=$LOGFS/ctr.log
+	LOG_OPTS=(-l "k8s-file:$LOGFILE")
+	shim_create
+	check_created
+	fill "$LOGFS" filler
+	ctr_start
+	wait_exit
+	[ "$EXIT_CODE" = 4 ]
+	wait_shim_gone
+	[ ! -s "$LOGFILE" ]
+}
