@@ -29,6 +29,9 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 BINARIES   := $(patsubst src/%.c,$(BIN)/%,$(wildcard $(MAINS)))
 
+# bin/ holds one flavour at a time (plain or SANITIZE=1); switching relinks.
+FLAVOUR    := $(BIN)/.flavour-$(notdir $(BUILD))
+
 .PHONY: all test unit integration demo bench clean deps fuzz valgrind
 all: $(BINARIES) $(HELPER_BINS) $(DEMO_BINS)
 
@@ -40,17 +43,17 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN)/ptyshim: $(BUILD)/ptyshim.o $(LIB)
-	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -lutil
+$(FLAVOUR):
+	@mkdir -p $(BIN) && rm -f $(BIN)/.flavour-* && touch $@
 
-$(BIN)/ptyshim-attach: $(BUILD)/ptyshim-attach.o $(LIB)
-	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -lreadline -ljson-c
+$(BIN)/ptyshim: $(BUILD)/ptyshim.o $(LIB) $(FLAVOUR)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/ptyshim.o $(LIB) -lutil
 
-$(BIN)/ptyshim-logs: $(BUILD)/ptyshim-logs.o $(LIB)
-	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ -ljson-c -lm
+$(BIN)/ptyshim-attach: $(BUILD)/ptyshim-attach.o $(LIB) $(FLAVOUR)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/ptyshim-attach.o $(LIB) -lreadline -ljson-c
+
+$(BIN)/ptyshim-logs: $(BUILD)/ptyshim-logs.o $(LIB) $(FLAVOUR)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/ptyshim-logs.o $(LIB) -ljson-c -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -64,7 +67,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lutil -ljson-c -lm
 
-demo/bin/%: demo/%.c $(LIB)
+demo/bin/%: demo/%.c $(LIB) $(FLAVOUR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lreadline -ljson-c -lutil
 
