@@ -124,6 +124,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# A signal interrupts `wait` at once but not a foreground sleep.
+nap() { sleep "$1" & wait $!; }
 
 # ---- root filesystem and bundles ------------------------------------------------
 
@@ -253,7 +255,12 @@ if want conmon; then
 	fi
 fi
 if want ptyshim; then
-	if [ -x "$PTYSHIM" ] && "$PTYSHIM" --version 2>/dev/null | grep -q '^conmon version'; then
+	# `make SANITIZE=1` also writes bin/: an ASan build is several times
+	# slower and bigger, and its figures would say nothing about ptyshim.
+	if [ -x "$PTYSHIM" ] && ldd "$PTYSHIM" 2>/dev/null | grep -qE 'lib(a|ub|t)san'; then
+		SKIPPED="$SKIPPED
+- ptyshim: $PTYSHIM is a sanitizer build (make SANITIZE=1 writes bin/ too); run \`make\` first"
+	elif [ -x "$PTYSHIM" ] && "$PTYSHIM" --version 2>/dev/null | grep -q '^conmon version'; then
 		smoke ptyshim && SHIMS="$SHIMS ptyshim"
 	else
 		SKIPPED="$SKIPPED
@@ -466,9 +473,9 @@ group_idle() {
 			pids+=("$SPID")
 		done
 	done
-	sleep 1 # let the closed-tty container close its tty and every shim settle
+	nap 1 # let the closed-tty container close its tty and every shim settle
 	for i in "${!pids[@]}"; do c0[$i]=$(ctx_of "${pids[$i]}"); done
-	sleep "$WAKE_S"
+	nap "$WAKE_S"
 	for i in "${!pids[@]}"; do
 		set -- ${keys[$i]}
 		{
@@ -487,7 +494,7 @@ group_idle() {
 			ids+=("$ID")
 			pids+=("$SPID")
 		done
-		sleep 1
+		nap 1
 		sum=$(for i in "${pids[@]}"; do mem_of "$i"; done |
 			awk -F= '{ t[$1] += $2 } END { for (k in t) print k "=" t[k] }')
 		printf '%s\ncount=%d\n' "$sum" "${#pids[@]}" | record idle "many" "$s" 1
