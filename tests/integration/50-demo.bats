@@ -241,12 +241,12 @@ use_test_user() {
 
 @test "ptyman: logs -f follows until the container exits; ctrl-c stops following and clears a typed line" {
 	require_root
-	run -0 pm run -d --name tick sh -c 'echo tick-1; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo tick-2'
+	run -0 pm run -d --name tick sh -c 'trap "echo tick-2; exit 0" USR1; echo tick-1; while :; do sleep 0.05; done'
 	# -f ends by itself when the exit file appears.
 	timeout 30 "$PTYMAN" "${BIN_ARGS[@]}" --state "$ST" logs -f tick >"$T/follow.out" &
 	local follower=$!
 	wait_for grep -q tick-1 "$T/follow.out"
-	run -0 pm exec tick touch /tmp/go
+	run -0 pm kill tick USR1
 	wait "$follower"
 	[[ $(cat "$T/follow.out") == $'tick-1\ntick-2' ]]
 	# At the prompt, ctrl-c ends a follow (the container keeps running),
