@@ -940,8 +940,13 @@ static void sig_drain(struct session *s)
  * back, stop for real, and take it again when continued. */
 static void suspend_self(struct session *s)
 {
-	if (s->rl_active)
+	if (s->rl_active) {
 		rl_cleanup_after_signal();
+		/* Leave the line being edited on the screen, as shells do; it is
+		 * drawn again below when we are continued. */
+		fflush(rl_outstream);
+		out_write(s, STDOUT_FILENO, "\n", 1);
+	}
 	term_restore();
 	kill(getpid(), SIGSTOP);
 	/* Continued. */

@@ -29,6 +29,7 @@ setup() {
 		d=$1
 		shift
 		stty -g >"$d/stty.before"
+		tty >"$d/tty"
 		sh -c 'echo $$ >"$0"; exec "$@"' "$d/client.pid" "$@"
 		rc=$?
 		stty -g >"$d/stty.after"
@@ -84,6 +85,10 @@ ctr_run_stdin() {
 # client_connected PID: PID has a connected unix socket.
 client_connected() {
 	ss -Hxp state established 2>/dev/null | grep -q "pid=$1,"
+}
+
+client_stopped() {
+	[[ $(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) == T ]]
 }
 
 ctr_running() {
@@ -219,15 +224,17 @@ ctr_running() {
 
 # ----------------------------------------------------------- readline mode
 
-# Containers that print a line every so often until the first input line
-# arrives: output shown by the client proves readline is set up before anything
-# is typed. Busybox's read -t fails alike on timeout and EOF, hence the cap.
+# ready_loop WORD: shell code that prints WORD every 0.3 s until the first
+# input line has been read (into $l): output shown by the client proves that
+# readline is set up before anything is typed. The printing runs beside a
+# plain blocking read (busybox's read -t could drop bytes at its deadline) and
+# has stopped before the code after it runs.
 ready_loop() {
-	echo "n=0; while ! read -t $1 l; do echo $2; n=\$((n+1)); [ \$n -lt 100 ] || exit 9; done"
+	echo "(while [ ! -e /share/go ]; do echo $1; sleep 0.3; done) & p=\$!; read l; touch /share/go; wait \$p"
 }
 
 @test "readline: typed lines come back from cat; ctrl-d ends cat and the client" {
-	ctr_run_stdin -- sh -c "$(ready_loop 0.5 ready); echo \"first:\$l\"; exec cat"
+	ctr_run_stdin -- sh -c "$(ready_loop ready); echo \"first:\$l\"; exec cat"
 	drive c1 -e 'expect ready' -e 'send hello\r' -e 'expect first:hello' \
 		-e 'send wor' -e 'send ld\r' -e 'expect world\r\n' -e 'expect world\r\n' \
 		-e 'send \x04' -e 'expect rc=0' -e 'wait 0' -- "$B"
@@ -238,7 +245,7 @@ ready_loop() {
 }
 
 @test "readline: output arriving while typing keeps the line being edited intact" {
-	ctr_run_stdin -- sh -c "$(ready_loop 0.3 tick); echo \"got:\$l\"; exit 6"
+	ctr_run_stdin -- sh -c "$(ready_loop tick); echo \"got:\$l\"; exit 6"
 	# Type half a line, let ticks arrive (each redraws the prompt), edit it
 	# (ctrl-a: to the start, ctrl-e: to the end), finish it.
 	drive t1 -e 'expect tick' -e 'send abc' -e 'expect tick' -e 'expect tick' \
@@ -247,7 +254,7 @@ ready_loop() {
 }
 
 @test "readline: an unfinished output line becomes the prompt" {
-	ctr_run_stdin -- sh -c "$(ready_loop 0.5 ready); printf 'Name? '; read n; echo \"hi \$n\""
+	ctr_run_stdin -- sh -c "$(ready_loop ready); printf 'Name? '; read n; echo \"hi \$n\""
 	drive n1 -e 'expect ready' -e 'send go\r' -e 'expect Name? ' -e 'send bob\r' \
 		-e 'expect hi bob' -e 'wait 0' -- "$B"
 	# The prompt was written once, by readline, with the typed text after it.
@@ -255,13 +262,28 @@ ready_loop() {
 }
 
 @test "readline: ctrl-c ends the client with 130 and restores the terminal" {
-	ctr_run_stdin -- sh -c "$(ready_loop 0.5 ready); sleep 1000"
+	ctr_run_stdin -- sh -c "$(ready_loop ready); sleep 1000"
 	drive i1 -e 'expect ready' -e 'send partial' -e 'send \x03' -e 'expect rc=130' -e 'wait 130' -- "$B"
 	stty_unchanged
 }
 
+@test "readline: ctrl-z stops the client with the terminal restored; it resumes the line" {
+	ctr_run_stdin -- sh -c "$(ready_loop ready); echo \"first:\$l\"; exec cat"
+	drive z1 -e 'expect ready' -e 'send ab' -e 'expect ab' -e 'send \x1a' -e 'send cd\r' \
+		-e 'expect first:abcd' -e 'send \x04' -e 'expect rc=0' -e 'wait 0' -- "$B" &
+	local pd=$! pid
+	wait_for test -s "$T/client.pid"
+	pid=$(cat "$T/client.pid")
+	wait_for -m "client $pid stopped" client_stopped "$pid"
+	# While it is stopped the terminal is the user's again.
+	[[ $(stty -F "$(cat "$T/tty")" -g) == "$(cat "$T/stty.before")" ]]
+	kill -CONT "$pid"
+	wait "$pd"
+	stty_unchanged
+}
+
 @test "readline: ctrl-p ctrl-q detaches" {
-	ctr_run_stdin -- sh -c "$(ready_loop 0.5 ready); sleep 1000"
+	ctr_run_stdin -- sh -c "$(ready_loop ready); sleep 1000"
 	drive d1 -e 'expect ready' -e 'send \x10\x11' -e 'expect detached' -e 'wait 0' -- "$B"
 	stty_unchanged
 }
