@@ -86,6 +86,7 @@ static struct {
 	bool interactive; /* readline on a terminal */
 	bool echo;        /* print "ptyman> LINE" for lines read without readline */
 	bool quit;
+	struct words start; /* --start lines */
 	int sig_fd;
 	sigset_t sigs; /* blocked in ptyman, read from sig_fd */
 } pm = {.sig_fd = -1};
@@ -410,6 +411,10 @@ static char *last_line(const char *text)
 /* runc --root STATE/runc ARGS…; stderr goes to *err. */
 static int runc_run(char **err, const char *arg0, ...)
 {
+	if (!pm.runtime) {
+		*err = xstrdup("no OCI runtime (runc not found)");
+		return 127;
+	}
 	const char *argv[16] = {pm.runtime, "--root", pm.rt_root};
 	size_t n = 3;
 	va_list ap;
@@ -670,7 +675,8 @@ static int meta_read(const char *name, struct ctr *c, bool quiet)
 	json_object *v;
 	c->name = xstrdup(name);
 	c->dir = ctr_path(name, NULL);
-	c->host = json_object_object_get_ex(o, "mode", &v) && strcmp(json_object_get_string(v), "host") == 0;
+	c->host = json_object_object_get_ex(o, "mode", &v) && json_object_is_type(v, json_type_string) &&
+		  strcmp(json_object_get_string(v), "host") == 0;
 	c->tty = json_flag(o, "terminal");
 	c->stdin_open = json_flag(o, "stdin");
 	c->started = json_flag(o, "started");
@@ -678,8 +684,11 @@ static int meta_read(const char *name, struct ctr *c, bool quiet)
 		c->pid = json_object_get_int(v);
 	c->cmd.v = xcalloc(1, sizeof(char *));
 	if (json_object_object_get_ex(o, "command", &v) && json_object_is_type(v, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			words_push(&c->cmd, xstrdup(json_object_get_string(json_object_array_get_idx(v, i))));
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_object *arg = json_object_array_get_idx(v, i);
+			if (json_object_is_type(arg, json_type_string))
+				words_push(&c->cmd, xstrdup(json_object_get_string(arg)));
+		}
 	json_object_put(o);
 	return 0;
 }
@@ -909,8 +918,9 @@ static char *runtime_error(const char *oci_log, const char *message)
 	     line = strtok_r(NULL, "\n", &save)) {
 		json_object *o = json_tokener_parse(line);
 		json_object *lv, *msg;
-		if (o && json_object_object_get_ex(o, "level", &lv) && strcmp(json_object_get_string(lv), "error") == 0 &&
-		    json_object_object_get_ex(o, "msg", &msg)) {
+		if (o && json_object_object_get_ex(o, "level", &lv) && json_object_is_type(lv, json_type_string) &&
+		    strcmp(json_object_get_string(lv), "error") == 0 && json_object_object_get_ex(o, "msg", &msg) &&
+		    json_object_is_type(msg, json_type_string)) {
 			free(best);
 			best = xstrdup(json_object_get_string(msg));
 		}
@@ -1920,8 +1930,17 @@ static int cmd_rm(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		struct ctr c;
 		if (meta_read(argv[i], &c, false) < 0) {
-			rc = 1;
-			continue;
+			char *dir = ctr_path(argv[i], NULL);
+			bool there = name_valid(argv[i]) && file_exists(dir);
+			free(dir);
+			if (!there) {
+				rc = 1;
+				continue;
+			}
+			/* A damaged record must not make a container unremovable:
+			 * what the files still say is enough to clean up. */
+			c = (struct ctr){.name = xstrdup(argv[i]), .dir = ctr_path(argv[i], NULL), .started = true};
+			c.cmd.v = xcalloc(1, sizeof(char *));
 		}
 		int code;
 		enum ctr_status st = ctr_status(&c, &code);
@@ -1943,7 +1962,7 @@ static int cmd_rm(int argc, char **argv)
 				free(pf);
 			}
 		}
-		if (!c.host) {
+		if (!c.host && pm.runtime) {
 			char *err = NULL;
 			if (runc_run(&err, "delete", "--force", c.name, NULL) != 0 && !strstr(err, "does not exist")) {
 				char *line = last_line(err);
@@ -2447,7 +2466,7 @@ int main(int argc, char **argv)
 	};
 	const char *state = NULL, *runtime = "runc", *bindir = NULL;
 	bool no_runtime = false;
-	struct words start = {.v = xcalloc(1, sizeof(char *))};
+	pm.start.v = xcalloc(1, sizeof(char *));
 	opterr = 0;
 	for (int o; (o = getopt_long(argc, argv, "+h", lo, NULL)) != -1;) {
 		switch (o) {
@@ -2455,7 +2474,7 @@ int main(int argc, char **argv)
 		case O_NO_RUNTIME: no_runtime = true; break;
 		case O_RUNTIME: runtime = optarg; break;
 		case O_BIN: bindir = optarg; break;
-		case O_START: words_push(&start, xstrdup(optarg)); break;
+		case O_START: words_push(&pm.start, xstrdup(optarg)); break;
 		case O_ECHO: pm.echo = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default:
@@ -2500,19 +2519,18 @@ int main(int argc, char **argv)
 
 	pm.interactive = optind == argc && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	const char *why_host = NULL;
+	/* Found even in the runtime-less mode: containers that a runc-mode
+	 * ptyman left in this state directory still need it for kill and rm. */
+	pm.runtime = runtime[0] == '/' ? (access(runtime, X_OK) == 0 ? xstrdup(runtime) : NULL)
+				       : find_tool(runtime, NULL);
 	if (no_runtime) {
 		pm.host = true;
 	} else if (geteuid() != 0) {
 		pm.host = true;
 		why_host = "not root, so no runc containers";
-	} else {
-		pm.runtime = find_tool(runtime, NULL);
-		if (!pm.runtime && runtime[0] == '/' && access(runtime, X_OK) == 0)
-			pm.runtime = xstrdup(runtime);
-		if (!pm.runtime) {
-			pm.host = true;
-			why_host = "runc not found, so no containers";
-		}
+	} else if (!pm.runtime) {
+		pm.host = true;
+		why_host = "runc not found, so no containers";
 	}
 	if (!pm.host && mkdir_p(pm.rt_root, 0700) < 0) {
 		diag_err("state %s: %s", pm.rt_root, strerror(errno));
@@ -2533,25 +2551,22 @@ int main(int argc, char **argv)
 	}
 
 	int rc = 0;
-	if (optind < argc) {
-		words_free(&start);
+	if (optind < argc)
 		return dispatch(argc - optind, argv + optind);
-	}
 	if (pm.interactive) {
 		history_setup();
 		printf("ptyman: state %s, %s. Type help; ctrl-p ctrl-q detaches.\n", pm.state,
 		       pm.host ? "commands on this host (no runtime)" : "busybox containers under runc");
 		survivors_note();
 	}
-	for (size_t i = 0; i < start.n && !pm.quit; i++) {
+	for (size_t i = 0; i < pm.start.n && !pm.quit; i++) {
 		if (pm.interactive || pm.echo)
-			printf("%s%s\n", PROMPT, start.v[i]);
+			printf("%s%s\n", PROMPT, pm.start.v[i]);
 		if (pm.interactive)
-			history_note(start.v[i]);
-		rc = run_line(start.v[i]);
+			history_note(pm.start.v[i]);
+		rc = run_line(pm.start.v[i]);
 		signals_drain(NULL);
 	}
-	words_free(&start);
 	if (!pm.quit) {
 		if (pm.interactive)
 			loop_interactive();

@@ -271,6 +271,16 @@ use_test_user() {
 	[[ $stderr == 'ptyman: nosuch: no such container' ]]
 	run -2 --separate-stderr "$PTYMAN" --frob
 	[[ $stderr == 'ptyman: --frob: unknown option'* ]]
+	# Damaged records in the state directory: reported, never a crash.
+	mkdir -p "$ST/ctr/odd" "$ST/ctr/junk"
+	echo '{"mode": null, "command": [null, 1, "sh"], "pid": "x"}' >"$ST/ctr/odd/ptyman.json"
+	echo 'not json' >"$ST/ctr/junk/ptyman.json"
+	run -0 --separate-stderr pm ps
+	[[ $output == *$'\nodd '*'gone'*' sh'* ]]
+	[[ $stderr == *'junk: unreadable record'* ]]
+	run -0 --separate-stderr pm rm odd junk
+	run -1 --separate-stderr pm rm junk
+	rm -rf "$ST/ctr/junk"
 	# Lines on stdin: an unterminated quote is reported and the next line runs.
 	run -0 --separate-stderr pm <<<$'ps "x\nps'
 	[[ $stderr == 'ptyman: unterminated double quote' ]]
