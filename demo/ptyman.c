@@ -1264,11 +1264,10 @@ static void usage_of(const char *name)
 }
 
 /* Parse a command's options with getopt_long on its own argv. */
-static int opt_begin(void)
+static void opt_begin(void)
 {
 	optind = 0; /* GNU: full reinitialisation */
 	opterr = 0;
-	return 0;
 }
 
 static int opt_bad(const char *cmd, int argc, char **argv)
@@ -1339,6 +1338,128 @@ static void shim_argv_runc(struct words *a, const char *bundle, const char *pidf
 	words_push(a, xasprintf("--runtime-arg=%s/oci-log", bundle));
 }
 
+/* Claim the container's directory: mkdir is the lock, also against another
+ * ptyman on the same state. Sets c->name and c->dir. */
+static int run_claim(struct ctr *c, const char *name_opt)
+{
+	for (;;) {
+		c->name = name_opt ? xstrdup(name_opt) : name_auto();
+		c->dir = ctr_path(c->name, NULL);
+		if (mkdir(c->dir, 0700) == 0)
+			break;
+		int e = errno;
+		if (e != EEXIST || name_opt) {
+			diag_err("run: %s: %s", c->name, e == EEXIST ? "the name is in use (rm it first)" : strerror(e));
+			return -1;
+		}
+		free(c->name);
+		free(c->dir);
+		c->name = c->dir = NULL;
+	}
+	char *ef = exit_path(c->name);
+	unlink(ef); /* a removed container's file must not speak for this one */
+	free(ef);
+	return 0;
+}
+
+/* The bundle (runc) or the gate fifo (host), and the record. */
+static int run_prepare(struct ctr *c)
+{
+	if (c->host) {
+		char *fifo = ctr_path(c->name, "start.fifo");
+		int rc = mkfifo(fifo, 0600);
+		if (rc < 0)
+			diag_err("run: %s: %s", fifo, strerror(errno));
+		free(fifo);
+		if (rc < 0)
+			return -1;
+	} else if (bundle_make(c) < 0) {
+		return -1;
+	}
+	return meta_write(c);
+}
+
+/* ptyshim's command line for a container: podman's conmon argv (§1.3). */
+static void run_shim_argv(const struct ctr *c, struct words *a)
+{
+	char *pidfile = ctr_path(c->name, "pidfile");
+	shim_argv_common(a, c->name, c->name, c->dir, c->name, pm.exit_dir);
+	if (!c->host)
+		shim_argv_runc(a, c->dir, pidfile);
+	free(pidfile);
+	words_push(a, xstrdup("-l"));
+	words_push(a, xasprintf("k8s-file:%s/ctr.log", c->dir));
+	words_push(a, xstrdup("--conmon-pidfile"));
+	words_push(a, ctr_path(c->name, "conmon.pid"));
+	/* As podman: -t for a terminal (never -t -i), -i only for pipes. */
+	if (c->tty)
+		words_push(a, xstrdup("-t"));
+	else if (c->stdin_open)
+		words_push(a, xstrdup("-i"));
+	if (c->host) {
+		words_push(a, xstrdup("--no-runtime"));
+		words_push(a, xstrdup("--"));
+		words_push(a, xstrdup(pm.self));
+		words_push(a, xstrdup("--gate"));
+		words_push(a, ctr_path(c->name, "start.fifo"));
+		words_push(a, xstrdup("--"));
+		for (size_t i = 0; i < c->cmd.n; i++)
+			words_push(a, xstrdup(c->cmd.v[i]));
+	}
+}
+
+/* Start the shim and read its verdict: the container's pid in c->pid, or
+ * the runtime's own error text. */
+static int run_create(struct ctr *c)
+{
+	struct words a;
+	run_shim_argv(c, &a);
+	char *ps1 = c->host ? xasprintf("PS1=[%s] $ ", c->name) : NULL;
+	const char *env[] = {ps1, NULL};
+	struct launch l;
+	int rc = shim_launch(a.v, false, c->host ? NULL : c->dir, env, &l);
+	words_free(&a);
+	free(ps1);
+	if (rc < 0) {
+		launch_close(&l);
+		return -1;
+	}
+	long long data;
+	char *message = NULL;
+	rc = sync_read(l.sync_fd, "run", SYNC_TIMEOUT_MS, &data, &message);
+	launch_close(&l);
+	if (rc == 0 && data < 0) {
+		char *oci = ctr_path(c->name, "oci-log");
+		char *why = runtime_error(c->host ? NULL : oci, message);
+		diag_err("run: %s", why);
+		free(why);
+		free(oci);
+		rc = -1;
+	}
+	free(message);
+	if (rc < 0)
+		return -1;
+	c->pid = (int)data;
+	meta_write(c);
+	return 0;
+}
+
+/* runc start, or opening the gate of a host command. */
+static int run_start(struct ctr *c)
+{
+	if (c->host)
+		return gate_open(c);
+	char *err = NULL;
+	int rc = runc_run(&err, "start", c->name, NULL);
+	if (rc != 0) {
+		char *line = last_line(err);
+		diag_err("run: runc start: %s", line);
+		free(line);
+	}
+	free(err);
+	return rc == 0 ? 0 : -1;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -1375,125 +1496,29 @@ static int cmd_run(int argc, char **argv)
 	else
 		words_push(&c.cmd, xstrdup("sh"));
 
-	if (!c.host && rootfs_ensure() < 0) {
+	if ((!c.host && rootfs_ensure() < 0) || run_claim(&c, name_opt) < 0) {
 		ctr_free(&c);
 		return 1;
 	}
-	/* mkdir claims the name, also against another ptyman on the same state. */
-	for (;;) {
-		c.name = name_opt ? xstrdup(name_opt) : name_auto();
-		c.dir = ctr_path(c.name, NULL);
-		if (mkdir(c.dir, 0700) == 0)
-			break;
-		int e = errno;
-		if (e != EEXIST || name_opt) {
-			diag_err("run: %s: %s", c.name, e == EEXIST ? "the name is in use (rm it first)" : strerror(e));
-			ctr_free(&c);
-			return 1;
-		}
-		free(c.name);
-		free(c.dir);
-	}
-	char *ef = exit_path(c.name);
-	unlink(ef); /* a removed container's file must not speak for this one */
-	free(ef);
-
-	if (c.host) {
-		char *fifo = ctr_path(c.name, "start.fifo");
-		int rc = mkfifo(fifo, 0600);
-		if (rc < 0)
-			diag_err("run: %s: %s", fifo, strerror(errno));
-		free(fifo);
-		if (rc < 0)
-			goto undo;
-	} else if (bundle_make(&c) < 0) {
+	if (run_prepare(&c) < 0 || run_create(&c) < 0)
 		goto undo;
-	}
-	if (meta_write(&c) < 0)
-		goto undo;
-
-	struct words a;
-	char *log = xasprintf("k8s-file:%s/ctr.log", c.dir);
-	char *pidfile = ctr_path(c.name, "pidfile");
-	char *monpid = ctr_path(c.name, "conmon.pid");
-	shim_argv_common(&a, c.name, c.name, c.dir, c.name, pm.exit_dir);
-	if (!c.host)
-		shim_argv_runc(&a, c.dir, pidfile);
-	words_push(&a, xstrdup("-l"));
-	words_push(&a, log);
-	words_push(&a, xstrdup("--conmon-pidfile"));
-	words_push(&a, monpid);
-	free(pidfile);
-	/* As podman: -t for a terminal (never -t -i), -i only for pipes. */
-	if (c.tty)
-		words_push(&a, xstrdup("-t"));
-	else if (c.stdin_open)
-		words_push(&a, xstrdup("-i"));
-	char *ps1 = NULL;
-	if (c.host) {
-		words_push(&a, xstrdup("--no-runtime"));
-		words_push(&a, xstrdup("--"));
-		words_push(&a, xstrdup(pm.self));
-		words_push(&a, xstrdup("--gate"));
-		words_push(&a, ctr_path(c.name, "start.fifo"));
-		words_push(&a, xstrdup("--"));
-		for (size_t i = 0; i < c.cmd.n; i++)
-			words_push(&a, xstrdup(c.cmd.v[i]));
-		ps1 = xasprintf("PS1=[%s] $ ", c.name);
-	}
-	const char *env[] = {ps1, NULL};
-	struct launch l;
-	int rc = shim_launch(a.v, false, c.host ? NULL : c.dir, env, &l);
-	words_free(&a);
-	free(ps1);
-	if (rc < 0) {
-		launch_close(&l);
-		goto undo;
-	}
-	long long data;
-	char *message = NULL;
-	rc = sync_read(l.sync_fd, "run", SYNC_TIMEOUT_MS, &data, &message);
-	launch_close(&l);
-	if (rc == 0 && data < 0) {
-		char *oci = ctr_path(c.name, "oci-log");
-		char *why = runtime_error(c.host ? NULL : oci, message);
-		diag_err("run: %s", why);
-		free(why);
-		free(oci);
-		rc = -1;
-	}
-	free(message);
-	if (rc < 0)
-		goto undo;
-	c.pid = (int)data;
-	meta_write(&c);
 
 	/* Connect first, then start, as podman does: the first output (the
 	 * shell's prompt) must reach the client. */
 	pid_t client = -1;
 	if (!opt_d) {
+		struct words a;
 		char *exitf = exit_path(c.name);
 		attach_argv(&a, &c, c.dir, exitf, c.stdin_open);
 		free(exitf);
 		client = attach_spawn(a.v);
 		words_free(&a);
 	}
-	char *err = NULL;
-	if (c.host)
-		rc = gate_open(&c) < 0 ? 1 : 0;
-	else
-		rc = runc_run(&err, "start", c.name, NULL);
-	if (rc != 0) {
+	if (run_start(&c) < 0) {
 		if (client > 0) {
 			kill(client, SIGTERM);
 			wait_child(client);
 		}
-		if (err) {
-			char *line = last_line(err);
-			diag_err("run: runc start: %s", line);
-			free(line);
-		}
-		free(err);
 		if (c.host) {
 			/* The gate has ended (or never came): nothing of it is left to
 			 * keep, once its shim is done writing into the directory. */
@@ -1505,7 +1530,6 @@ static int cmd_run(int argc, char **argv)
 		ctr_free(&c);
 		return 1;
 	}
-	free(err);
 	c.started = true;
 	meta_write(&c);
 	if (opt_d) {
@@ -1515,7 +1539,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	int st = client > 0 ? wait_child(client) : 1;
 	fflush(stdout);
-	rc = attach_report(&c, st);
+	int rc = attach_report(&c, st);
 	ctr_free(&c);
 	return rc;
 undo:
