@@ -353,14 +353,19 @@ static void on_fatal_signal(int sig)
 
 static void on_stop_signal(int sig)
 {
-	(void)sig;
 	int saved = errno;
 	bool was_raw = tty_raw;
 	tty_restore();
-	signal(SIGTSTP, SIG_DFL);
-	raise(SIGTSTP);
+	/* Stop for real: default action, and unblocked, or the raise would
+	 * only be pending until this handler returns and run it again. */
+	signal(sig, SIG_DFL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
 	/* Continued: take the terminal back. */
-	signal(SIGTSTP, on_stop_signal);
+	signal(sig, on_stop_signal);
 	if (was_raw)
 		tty_make_raw();
 	errno = saved;
@@ -375,14 +380,19 @@ static void tty_setup(void)
 	 * terminating signal (handler, then the default action), ^Z (restored
 	 * while stopped, raw again on continue). */
 	atexit(tty_restore);
-	struct sigaction sa = {.sa_handler = on_fatal_signal};
+	struct sigaction sa = {.sa_handler = on_fatal_signal}, old;
 	sigemptyset(&sa.sa_mask);
 	static const int fatal[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	for (size_t i = 0; i < ARRAY_SIZE(fatal); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(fatal); i++) {
+		/* A signal ignored by whoever started us stays ignored. */
+		if (sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
 		sigaction(fatal[i], &sa, NULL);
+	}
 	sa.sa_handler = on_stop_signal;
 	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTSTP, &sa, NULL);
+	if (sigaction(SIGTSTP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGTSTP, &sa, NULL);
 	tty_make_raw();
 }
 

@@ -93,3 +93,21 @@ write_log() {
 	run --separate-stderr "$LOGS" "$D/rec.cast"
 	[ "$output" = "one two three" ]
 }
+
+@test "replay: ^Z gives the terminal back while stopped, fg takes it again (job control shell)" {
+	write_log "$D/ctr.log" 0:first 3:second 100:never
+	# An interactive bash on the PTY, as a user would have. After fg, a bare
+	# "q" without Enter must still quit: raw mode was taken back.
+	run "$PTYDRIVE" -t 20 -o "$D/transcript" -E 'PS1=PROMPT> ' \
+		-e 'expect PROMPT> ' \
+		-e "send \"$LOGS\" --replay \"$D/ctr.log\"\\r" \
+		-e 'expect first' -e 'send \x1a' -e 'expect Stopped' -e 'expect PROMPT> ' \
+		-e 'send echo stopped-$(stty -a | grep -c " icanon .* echo ")\r' -e 'expect stopped-1' \
+		-e 'send fg\r' -e 'expect second' -e 'send q' -e 'expect PROMPT> ' \
+		-e 'send echo after-$(stty -a | grep -c " icanon .* echo ")\r' -e 'expect after-1' \
+		-e 'send exit\r' -e 'wait 0' \
+		-- bash --norc --noprofile -i
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q never "$D/transcript"
+}
