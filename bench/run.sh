@@ -9,7 +9,8 @@
 #
 # usage: bench/run.sh [-h] [GROUP...]     (make bench runs it with BUILD set)
 #   groups: throughput start echo idle (default: all four); profile (only on
-#   request: callgrind of the shims' output path)
+#   request: perf stat syscall counts and callgrind of the shims' output path,
+#   and the k8s-file writer alone)
 # environment:
 #   BENCH_QUICK=1        small sizes and few rounds, for developing the harness
 #   BENCH_RUNS=N         rounds per case (default 7, quick 2; start: twice that)
