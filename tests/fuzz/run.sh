@@ -28,18 +28,20 @@ if ! [[ $SECONDS_EACH =~ ^[0-9]+$ ]]; then
 	exit 2
 fi
 
-# libFuzzer present? A tiny probe, so a missing runtime says so plainly.
 probe_dir=$(mktemp -d) || exit 2
 trap 'rm -rf "$probe_dir"' EXIT
-printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' \
-	>"$probe_dir/probe.c"
-if ! command -v "$FUZZ_CC" >/dev/null ||
-	! "$FUZZ_CC" -fsanitize=fuzzer,address,undefined -o "$probe_dir/probe" "$probe_dir/probe.c" 2>"$probe_dir/err"; then
-	echo "fuzz: $FUZZ_CC with libFuzzer (-fsanitize=fuzzer) is not available: $(head -c 300 "$probe_dir/err" 2>/dev/null)" >&2
-	exit 77
-fi
 
 if ! make -s -j"$(nproc)" -f tests/fuzz/fuzz.mk >"$probe_dir/build.log" 2>&1; then
+	# Is it clang's libFuzzer that is missing, or our code that is broken?
+	printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' \
+		>"$probe_dir/probe.c"
+	if ! command -v "$FUZZ_CC" >/dev/null ||
+		! "$FUZZ_CC" -fsanitize=fuzzer,address,undefined -o "$probe_dir/probe" "$probe_dir/probe.c" \
+			2>"$probe_dir/err"; then
+		echo "fuzz: $FUZZ_CC with libFuzzer (-fsanitize=fuzzer) is not available:" \
+			"$(head -c 300 "$probe_dir/err" 2>/dev/null | tr '\n' ' ')" >&2
+		exit 77
+	fi
 	cat "$probe_dir/build.log" >&2
 	echo "fuzz: build failed" >&2
 	exit 2
@@ -72,12 +74,13 @@ run_one() {
 	fi
 	local common=(-close_fd_mask=3 -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$t")"
 		-artifact_prefix="$art/" ${FUZZ_ARGS:-})
-	# 1. Every seed once, with leak checking after each input.
+	# 1. Every seed once, in one process (LeakSanitizer checks at its exit);
+	# on a failure, one process per seed to name the culprit.
 	local seeds_list=()
 	if [[ -d $seeds ]]; then
 		mapfile -t seeds_list < <(find "$seeds" -type f | sort)
 	fi
-	if ((${#seeds_list[@]} > 0)); then
+	if ((${#seeds_list[@]} > 0)) && ! "$bin" "${common[@]}" -runs=1 "${seeds_list[@]}" >"$log" 2>&1; then
 		local s
 		for s in "${seeds_list[@]}"; do
 			if ! "$bin" "${common[@]}" -runs=1 "$s" >"$log" 2>&1; then
@@ -86,6 +89,9 @@ run_one() {
 				return 1
 			fi
 		done
+		echo "fuzz $t: FAILED replaying the seeds together (each alone passes); log $log"
+		grep -E '^(==[0-9]+==ERROR|SUMMARY|    #[0-9] )' "$log" | head -12 | sed 's/^/  /'
+		return 1
 	fi
 	# 2. Fuzzing proper.
 	if ((SECONDS_EACH == 0)); then
