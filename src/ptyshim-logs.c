@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -66,12 +67,17 @@ static const char usage_text[] =
 	"      --exit-dir DIR    ... is DIR/ID, ID from --cid or from the log's path:\n"
 	"                        the log's directory name, or its parent's when the\n"
 	"                        directory is podman's \"userdata\"\n"
-	"      --cid ID          container id for --exit-dir\n"
-	"                        Without these, --follow ends when /run/libpod/exits/ID\n"
-	"                        appears for a log in podman's .../ID/userdata/, else when\n"
-	"                        a file \"exit\" appears beside the log (ptyshim's\n"
-	"                        --persist-dir); if none ever does, it follows until\n"
-	"                        interrupted\n"
+	"      --cid ID          container id for --exit-dir and --pidfile\n"
+	"      --pidfile FILE    the shim's --conmon-pidfile: --follow also ends once that\n"
+	"                        process is gone (with --cid: a process whose command\n"
+	"                        line has not that id counts as gone)\n"
+	"                        Without these, for a log in podman's .../ID/userdata/,\n"
+	"                        --follow ends when /run/libpod/exits/ID appears or the\n"
+	"                        monitor in /run/containers/storage/overlay-containers/\n"
+	"                        ID/userdata/conmon.pid is gone (podman's cleanup removes\n"
+	"                        the exit file); for any other log, when a file \"exit\"\n"
+	"                        appears beside it (ptyshim's --persist-dir). If none of\n"
+	"                        that ever happens, it follows until interrupted.\n"
 	"      --replay          play the output on this terminal with its original timing;\n"
 	"                        when stdin is a terminal, space pauses and resumes, q quits\n"
 	"      --speed X         replay X times faster (default 1)\n"
@@ -94,7 +100,7 @@ struct options {
 	int64_t since, until;
 	long long tail; /* -1: everything */
 	int stream;     /* 0: both */
-	const char *exit_file, *exit_dir, *cid;
+	const char *exit_file, *exit_dir, *cid, *pidfile;
 	double speed;
 	double idle_limit; /* seconds; < 0: none */
 	const char *asciicast_out;
@@ -724,6 +730,8 @@ struct follower {
 	int ifd;
 	int log_wd;
 	int dir_fd; /* to notice the directory's removal (see follow_wait) */
+	int shim_fd; /* pidfd of the shim's monitor, or -1 */
+	bool shim_gone;
 	struct k8sread *rd;
 	struct chain_file cur; /* the newest file read so far */
 	bool have_cur;
@@ -898,6 +906,89 @@ static bool exit_file_present(const struct follower *fw)
 	return fw->exit_path != NULL && access(fw->exit_path, F_OK) == 0;
 }
 
+/* Is the process's argv naming the container (conmon's -c/--cid)? */
+static bool cmdline_has_cid(pid_t pid, const char *cid)
+{
+	char path[64];
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	char *argv = read_small_file(path, 65536, &len);
+	if (argv == NULL)
+		return false;
+	bool found = false;
+	char *eq = xasprintf("--cid=%s", cid);
+	for (size_t i = 0; i < len && !found; i += strlen(argv + i) + 1)
+		found = strcmp(argv + i, cid) == 0 || strcmp(argv + i, eq) == 0;
+	free(eq);
+	free(argv);
+	return found;
+}
+
+/* A pidfd for the shim's monitor named in pidfile, or -1. *gone says the
+ * monitor is known not to run: no such file (when required), no such
+ * process, a zombie, or a pid reused by something else. */
+static int open_shim(const char *pidfile, const char *cid, bool *gone)
+{
+	size_t len;
+	char *text = read_small_file(pidfile, 64, &len);
+	if (text == NULL) {
+		if (errno == ENOENT)
+			*gone = true;
+		else
+			die("%s: %s", pidfile, strerror(errno));
+		return -1;
+	}
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	int pid;
+	if (parse_int(text, 1, INT_MAX, &pid) < 0)
+		die("%s: not a pid file", pidfile);
+	free(text);
+	int fd = pidfd_open(pid, 0);
+	if (fd < 0) {
+		if (errno == ESRCH)
+			*gone = true;
+		else
+			diag_warn("%s: pidfd_open: %s; only the exit file ends --follow", pidfile, strerror(errno));
+		return -1;
+	}
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	if (poll(&pfd, 1, 0) > 0 || (cid != NULL && !cmdline_has_cid(pid, cid))) {
+		close_fd(&fd);
+		*gone = true;
+	}
+	return fd;
+}
+
+/* The monitor's pid file: --pidfile, or podman's for a log in its layout. */
+static char *find_pidfile(const char *path, char **cid)
+{
+	*cid = opts.cid ? xstrdup(opts.cid) : NULL;
+	if (opts.pidfile)
+		return xstrdup(opts.pidfile);
+	if (opts.exit_file || opts.exit_dir)
+		return NULL;
+	char *abs = realpath(path, NULL);
+	char *dir = dir_of(abs ? abs : path);
+	free(abs);
+	char *p = NULL;
+	if (strcmp(base_of(dir), "userdata") == 0) {
+		char *id = cid_from_log(path);
+		p = xasprintf("/run/containers/storage/overlay-containers/%s/userdata/conmon.pid", id);
+		if (access(p, F_OK) != 0) {
+			free(p);
+			p = NULL;
+			free(id);
+		} else if (*cid == NULL) {
+			*cid = id;
+		} else {
+			free(id);
+		}
+	}
+	free(dir);
+	return p;
+}
+
 static int watch_dir(int ifd, const char *dir, const char *what)
 {
 	uint32_t mask = IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB |
@@ -913,6 +1004,17 @@ static bool follow_wait(struct follower *fw)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
 	out_flush_all();
+	struct pollfd pfd[2] = {{.fd = fw->ifd, .events = POLLIN}, {.fd = fw->shim_fd, .events = POLLIN}};
+	int rc;
+	do
+		rc = poll(pfd, 2, -1);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0)
+		die("poll: %s", strerror(errno));
+	if (pfd[1].revents) {
+		fw->shim_gone = true;
+		return true;
+	}
 	ssize_t n;
 	do
 		n = read(fw->ifd, buf, sizeof(buf));
@@ -937,7 +1039,7 @@ static bool follow_wait(struct follower *fw)
 
 static void follow(const char *path)
 {
-	struct follower fw = {.path = path, .ifd = -1, .log_wd = -1, .dir_fd = -1};
+	struct follower fw = {.path = path, .ifd = -1, .log_wd = -1, .dir_fd = -1, .shim_fd = -1};
 	fw.rd = k8sread_new(path, record_cb, warn_cb, NULL);
 	fw.ifd = inotify_init1(IN_CLOEXEC);
 	if (fw.ifd < 0)
@@ -960,6 +1062,12 @@ static void follow(const char *path)
 		watch_dir(fw.ifd, exit_dir, "exit file");
 	}
 	free(exit_dir);
+	char *cid;
+	char *pidfile = find_pidfile(path, &cid);
+	if (pidfile != NULL)
+		fw.shim_fd = open_shim(pidfile, cid, &fw.shim_gone);
+	free(pidfile);
+	free(cid);
 
 	struct chain c;
 	if (chain_snapshot(path, &c) < 0)
@@ -976,7 +1084,7 @@ static void follow(const char *path)
 		mode = MODE_PRINT;
 	}
 	for (;;) {
-		if (exit_file_present(&fw)) {
+		if (exit_file_present(&fw) || fw.shim_gone) {
 			follow_catch_up(&fw);
 			break;
 		}
@@ -991,6 +1099,7 @@ static void follow(const char *path)
 	follow_leave_cur(&fw);
 	finish_mode();
 	free(fw.exit_path);
+	close_fd(&fw.shim_fd);
 	close_fd(&fw.dir_fd);
 	close_fd(&fw.ifd);
 	k8sread_free(fw.rd);
@@ -1076,6 +1185,7 @@ enum {
 	OPT_EXIT_FILE,
 	OPT_EXIT_DIR,
 	OPT_CID,
+	OPT_PIDFILE,
 	OPT_REPLAY,
 	OPT_SPEED,
 	OPT_IDLE_LIMIT,
@@ -1095,6 +1205,7 @@ static const struct option long_options[] = {
 	{"exit-file", required_argument, NULL, OPT_EXIT_FILE},
 	{"exit-dir", required_argument, NULL, OPT_EXIT_DIR},
 	{"cid", required_argument, NULL, OPT_CID},
+	{"pidfile", required_argument, NULL, OPT_PIDFILE},
 	{"replay", no_argument, NULL, OPT_REPLAY},
 	{"speed", required_argument, NULL, OPT_SPEED},
 	{"idle-limit", required_argument, NULL, OPT_IDLE_LIMIT},
@@ -1197,6 +1308,11 @@ static void parse_options(int argc, char **argv)
 				die("--cid: bad id '%s'", optarg);
 			opts.cid = optarg;
 			break;
+		case OPT_PIDFILE:
+			if (*optarg == '\0')
+				die("--pidfile: empty path");
+			opts.pidfile = optarg;
+			break;
 		case OPT_REPLAY:
 			opts.replay = true;
 			break;
@@ -1246,12 +1362,15 @@ static void parse_options(int argc, char **argv)
 		die("--follow works with printing only, not with %s", opts.replay ? "--replay" : "--asciicast");
 	if (opts.tail >= 0 && (opts.replay || opts.asciicast_out))
 		die("--tail works with printing only");
-	if ((opts.exit_file || opts.exit_dir || opts.cid) && !opts.follow)
-		die("%s needs --follow", opts.exit_file ? "--exit-file" : opts.exit_dir ? "--exit-dir" : "--cid");
+	if ((opts.exit_file || opts.exit_dir || opts.cid || opts.pidfile) && !opts.follow)
+		die("%s needs --follow", opts.exit_file  ? "--exit-file"
+					 : opts.exit_dir ? "--exit-dir"
+					 : opts.cid      ? "--cid"
+							 : "--pidfile");
 	if (opts.exit_file && opts.exit_dir)
 		die("--exit-file and --exit-dir: choose one");
-	if (opts.cid && !opts.exit_dir)
-		die("--cid needs --exit-dir");
+	if (opts.cid && !opts.exit_dir && !opts.pidfile)
+		die("--cid needs --exit-dir or --pidfile");
 	if (opts.has_since && opts.has_until && opts.until < opts.since)
 		die("--until is before --since");
 	if (opts.has_size && !opts.asciicast_out)

@@ -340,3 +340,35 @@ fout_has() {
 	[ -z "$output" ]
 	[ -z "$stderr" ]
 }
+
+@test "logs -f --pidfile: ends when the shim's process is gone (or was never there)" {
+	rec "$TS1" stdout F x >"$D/ctr.log"
+	sleep 1000 &
+	local spid=$!
+	echo "$spid" >"$D/shim.pid"
+	follow_start --pidfile "$D/shim.pid" "$D/ctr.log"
+	wait_for fout_has x
+	rec "$TS1" stdout F y >>"$D/ctr.log"
+	wait_for fout_has y
+	pid_alive "$FPID"
+	kill "$spid"
+	wait "$spid" || true
+	follow_end
+	[ "$FRC" -eq 0 ]
+	[ "$(cat "$D/fout")" = $'x\ny' ]
+	# A dead pid, a missing pid file, a pid that is not this container's
+	# shim: nothing runs, so print what is there and stop.
+	run "$LOGS" -f --pidfile "$D/shim.pid" "$D/ctr.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'x\ny' ]
+	run "$LOGS" -f --pidfile "$D/nothing.pid" "$D/ctr.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'x\ny' ]
+	echo $$ >"$D/self.pid"
+	run "$LOGS" -f --pidfile "$D/self.pid" --cid no-such-container-id "$D/ctr.log"
+	[ "$status" -eq 0 ]
+	echo garbage >"$D/bad.pid"
+	run --separate-stderr "$LOGS" -f --pidfile "$D/bad.pid" "$D/ctr.log"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "ptyshim-logs: $D/bad.pid: not a pid file" ]
+}

@@ -136,6 +136,30 @@ logs_out_is() {
 	[ "$(cat "$B/ferr")" = err-after ]
 }
 
+@test "logs/containers: -f --pidfile ends when the monitor exits, and at once after it has" {
+	ctr_new -- sh -c 'echo before; while [ ! -e /share/go ]; do sleep 0.05; done; echo after'
+	shim_create
+	check_created
+	ctr_start
+	wait_for grep -q before "$LOGFILE"
+	# No exit file involved: podman's cleanup removes it, the pid file stays.
+	"$LOGS" -f --pidfile "$B/conmon.pid" --cid "$CID" "$LOGFILE" >"$B/fout" 2>"$B/ferr" &
+	local fpid=$!
+	wait_for grep -qx before "$B/fout"
+	pid_alive "$fpid"
+	touch "$B/share/go"
+	wait_for -m "ptyshim-logs -f to end with the monitor" pid_dead "$fpid"
+	local rc=0
+	wait "$fpid" || rc=$?
+	[ "$rc" -eq 0 ]
+	[ "$(cat "$B/fout")" = $'before\nafter' ]
+	wait_shim_gone
+	rm -f "$EXITFILE"
+	run "$LOGS" -f --pidfile "$B/conmon.pid" --cid "$CID" "$LOGFILE"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'before\nafter' ]
+}
+
 # elapsed_ms CMD...: run CMD (output to /dev/null) and print how long it took.
 elapsed_ms() {
 	local t0 t1
