@@ -4,10 +4,11 @@
  *
  * Records flow from k8sread (or acastread) through one filter into one of
  * four sinks: print (as podman logs), tail (collect, then print), replay
- * (write with the original timing) or export (asciicast v2). Following is
- * driven by inotify on the log's directory and on the exit file's directory;
- * the process never polls. Exit status: 0, 1 for bad usage or a fatal I/O
- * error, 2 with --strict when a record was corrupt. */
+ * (write with the original timing) or export (asciicast v2). Following
+ * sleeps in one blocking poll on inotify (the log's and the exit file's
+ * directories) and a pidfd of the shim's monitor: no timers, no rescans.
+ * Exit status: 0, 1 for bad usage or a fatal I/O error, 2 with --strict
+ * when a record was corrupt. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -58,7 +59,8 @@ static const char usage_text[] =
 	"      --until TIME      only records at or before TIME\n"
 	"                        TIME: RFC 3339 (2026-11-28T19:24:22Z, zone optional: local),\n"
 	"                        a date, Unix seconds, or a duration ago: 30s, 10m, 2h, 1h30m\n"
-	"  -n, --tail N          only the last N lines (P records joined into their line)\n"
+	"  -n, --tail N          only the last N lines (P records joined into their line;\n"
+	"                        -1: all)\n"
 	"      --stream S        only stdout or only stderr\n"
 	"  -f, --follow          print new records as they are written, across rotation and\n"
 	"                        truncation, until the container exits (its exit file\n"
@@ -158,18 +160,38 @@ static struct outbuf out_stderr = {.fd = STDERR_FILENO, .name = "stderr"};
 static struct outbuf *out_export;
 static struct outbuf *out_last; /* written most recently: flushed before another */
 
+/* Everything, or exit: stdout may be a pipe someone else made
+ * non-blocking, and a reader that went away (| head) is not an error worth
+ * a message, as nobody is left to read it. */
+static void out_raw(struct outbuf *o, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(o->fd, data, len);
+		if (n >= 0) {
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			struct pollfd pfd = {.fd = o->fd, .events = POLLOUT};
+			if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+				continue;
+		}
+		if (errno == EPIPE)
+			exit(EXIT_BAD);
+		die("%s: write: %s", o->name, strerror(errno));
+	}
+}
+
 static void out_flush(struct outbuf *o)
 {
 	if (o == NULL || o->len == 0)
 		return;
 	size_t len = o->len;
 	o->len = 0;
-	if (write_all(o->fd, o->buf, len) < 0) {
-		/* The reader has gone (| head): nobody is left to tell. */
-		if (errno == EPIPE)
-			exit(EXIT_BAD);
-		die("%s: write: %s", o->name, strerror(errno));
-	}
+	out_raw(o, o->buf, len);
 }
 
 static void out_flush_all(void)
@@ -192,11 +214,7 @@ static void out_write(struct outbuf *o, const void *data, size_t len)
 	if (o->len + len > sizeof(o->buf))
 		out_flush(o);
 	if (len >= sizeof(o->buf)) {
-		if (write_all(o->fd, data, len) < 0) {
-			if (errno == EPIPE)
-				exit(EXIT_BAD);
-			die("%s: write: %s", o->name, strerror(errno));
-		}
+		out_raw(o, data, len);
 		return;
 	}
 	memcpy(o->buf + o->len, data, len);
