@@ -865,7 +865,8 @@ static void follow_catch_up(struct follower *fw)
 					/* Truncated in place (copytruncate): start over. */
 					out_flush_all();
 					diag_warn("%s: truncated; reading it again from the start", fw->path);
-					lseek(fw->cur.fd, 0, SEEK_SET);
+					if (lseek(fw->cur.fd, 0, SEEK_SET) < 0)
+						die("%s: seek: %s", fw->cur.name, strerror(errno));
 					k8sread_reset(fw->rd, fw->cur.name);
 					read_to_eof(fw->rd, fw->cur.fd, fw->cur.name);
 				}
