@@ -342,6 +342,12 @@ static void shim_take_master(struct shim *s, int master_fd)
 		return;
 	}
 	s->have_master = true;
+	/* Recordings (asciicast) start with the terminal's real size. */
+	unsigned rows, cols;
+	if (ctrio_get_size(s->io, &rows, &cols))
+		for (size_t i = 0; i < s->n_logs; i++)
+			if (s->logs[i]->ops->resize)
+				s->logs[i]->ops->resize(s->logs[i], rows, cols, NULL);
 }
 
 static void shim_console_close(struct shim *s)
