@@ -88,3 +88,90 @@ teardown() {
 	wait_exit
 	wait_shim_gone
 }
+
+# cpu_ticks PID: user + system CPU time in clock ticks.
+cpu_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+@test "load: output cut at exit is not lost: a burst right before exit, pipe and terminal (containerd#4107)" {
+	local n=3000000
+	ctr_new -- sh -c "head -c $n /dev/zero | tr '\\0' p; exit 0"
+	shim_create
+	check_created
+	ctr_start
+	wait_exit
+	[ "$(log_bytes "$LOGFILE" stdout)" -eq "$n" ]
+	wait_shim_gone
+	# A terminal turns \n into \r\n; there is none here, so the count is exact.
+	ctr_new --tty -- sh -c "head -c $n /dev/zero | tr '\\0' t; exit 0"
+	shim_create
+	check_created
+	ctr_start
+	wait_exit
+	[ "$(log_bytes "$LOGFILE" stdout)" -eq "$n" ]
+	wait_shim_gone
+}
+
+@test "load: a 50 MB line without a newline neither hangs the shim nor loses a byte (podman#13779)" {
+	local n=50000000
+	ctr_new -- sh -c "head -c $n /dev/zero | tr '\\0' l; echo; echo after"
+	shim_create
+	check_created
+	base=$(mon_sockets "$MON_PID")
+	peer_bg client -t 120 "$B/attach" count
+	wait_for -m "client connected" sockets_ge "$MON_PID" $((base + 1))
+	ctr_start
+	wait_exit 60
+	[ "$EXIT_CODE" = 0 ]
+	log_has "$LOGFILE" stdout F after
+	[ "$(log_bytes "$LOGFILE" stdout)" -eq $((n + 1 + 6)) ]
+	# The client ends too: with everything, or cut off at its queue limit
+	# if it could not keep up (design.md: disconnected, never waited for).
+	wait_for pid_dead "$PEER_PID"
+	cat "$B/client.out"
+	got=$(sed -n 's/^stdout=\([0-9]*\) stderr=0$/\1/p' "$B/client.out")
+	[ -n "$got" ] && [ "$got" -le $((n + 1 + 6)) ]
+	wait_shim_gone
+}
+
+@test "load: an idle shim does not spin: a slave-less PTY, a half-closed client, a closed stdin (conmon#632)" {
+	# The container closes every fd on its terminal, so the master reads EIO.
+	ctr_new --tty -- sh -c 'exec </dev/null >/dev/null 2>&1; while [ ! -e /share/go ]; do sleep 0.05; done'
+	shim_create
+	check_created
+	ctr_start
+	base=$(mon_sockets "$MON_PID")
+	# A client that sent its input and closed its sending side, and stays.
+	peer_bg half "$B/attach" send 'x\n'
+	wait_for -m "the half-closed client is attached" sockets_ge "$MON_PID" $((base + 1))
+	sleep 0.5 # settle: what follows measures a quiet period
+	t0=$(cpu_ticks "$MON_PID")
+	sleep 2
+	t1=$(cpu_ticks "$MON_PID")
+	echo "monitor CPU over 2 s: $((t1 - t0)) ticks"
+	# A spinning loop burns ~100 ticks a second; idle is 0-1.
+	[ $((t1 - t0)) -le 20 ]
+	touch "$B/share/go"
+	wait_exit
+	wait_shim_gone
+}
+
+@test "load: an idle shim does not spin: pipe mode, stdin closed by the client's EOF" {
+	ctr_new -- sh -c 'cat >/share/in; while [ ! -e /share/go ]; do sleep 0.05; done'
+	SHIM_ARGS+=(-i)
+	shim_create
+	check_created
+	ctr_start
+	peer_bg eof "$B/attach" send 'input\n'
+	wait_for -m "stdin reached the container and was closed" grep -qx input "$B/share/in"
+	sleep 0.5
+	t0=$(cpu_ticks "$MON_PID")
+	sleep 2
+	t1=$(cpu_ticks "$MON_PID")
+	echo "monitor CPU over 2 s: $((t1 - t0)) ticks"
+	[ $((t1 - t0)) -le 20 ]
+	touch "$B/share/go"
+	wait_exit
+	wait_shim_gone
+}

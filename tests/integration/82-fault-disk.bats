@@ -95,3 +95,36 @@ fill() {
 	wait_shim_gone
 	[ ! -s "$LOGFILE" ]
 }
+
+@test "disk: rotation on a file system that runs full: every file holds whole records only (conmon#563)" {
+	# 100-byte lines, numbered, so any torn or reordered record shows.
+	ctr_new -- sh -c 'i=0; pad=$(head -c 80 /dev/zero | tr "\0" r)
+		while [ $i -lt 12000 ]; do echo "line $i $pad"; i=$((i+1)); done; exit 0'
+	LOGFS=$B/logfs
+	mkdir -p "$LOGFS"
+	mount -t tmpfs -o size=512k,mode=0700 ptyshim-test "$LOGFS"
+	LOGFILE=$LOGFS/ctr.log
+	LOG_OPTS=(-l "k8s-file:$LOGFILE")
+	SHIM_ARGS+=(--log-size-max 100000 --log-rotate --log-max-files 3)
+	shim_create
+	check_created
+	# 4 files of up to 100 kB and this do not fit in 512 kB.
+	head -c 200000 /dev/zero >"$LOGFS/filler"
+	ctr_start
+	wait_exit 60
+	[ "$EXIT_CODE" = 0 ]
+	wait_shim_gone
+	ls -l "$LOGFS"
+	for f in "$LOGFILE"*; do echo "$f: $(log_content "$f" stdout | head -1 | cut -c1-12) .. $(log_content "$f" stdout | tail -1 | cut -c1-12)"; done
+	local f files=()
+	for f in "$LOGFILE".3 "$LOGFILE".2 "$LOGFILE".1 "$LOGFILE"; do
+		[[ -s $f ]] || continue
+		files+=("$f")
+		check_log_format "$f"
+		# Whole lines only, each exactly as printed.
+		[ -z "$(log_content "$f" stdout | grep -Ev '^line [0-9]+ r{80}$')" ]
+	done
+	((${#files[@]} >= 2))
+	# Oldest to newest, the numbers only go up.
+	for f in "${files[@]}"; do log_content "$f" stdout; done | awk '$2 <= last && NR > 1 { print "out of order:", $2, "after", last; exit 1 } { last = $2 }'
+}
