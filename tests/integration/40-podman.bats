@@ -161,6 +161,9 @@ IMG=$PM_IMAGE
 	follow=$!
 	pm exec c1 touch /tmp/go
 	poll 20 pm_logs_contain c1 third
+	# Live lines reach the follower (checked before the stop: see the stop
+	# test for podman's race at the very end).
+	poll 20 grep -q third "$BATS_TEST_TMPDIR/follow"
 	run -0 pm logs --since "$since" c1
 	assert_eq "$output" $'second\nthird'
 	run -0 pm logs --tail 1 c1
@@ -218,9 +221,17 @@ IMG=$PM_IMAGE
 	wait "$waiter"
 	assert_eq "$(cat "$BATS_TEST_TMPDIR/wait")" 143
 	wait "$follow"
-	assert_eq "$(cat "$BATS_TEST_TMPDIR/follow")" $'ready\ngot-term'
 	run -0 pm_inspect c1 '{{.State.Status}} {{.State.ExitCode}}'
 	assert_eq "$output" "exited 143"
+	run -0 pm logs c1
+	assert_eq "$output" $'ready\ngot-term'
+	# podman 4.3.1's logs -f stops 250 ms after the died event and races its
+	# own 250 ms file poll: a line logged just before the death is dropped
+	# now and then (seen with conmon 2.1.6 too, ~1 run in 8). So -f must end
+	# and have "ready"; "got-term" may be missing. The logs test covers -f
+	# output written well before the end.
+	follow=$(cat "$BATS_TEST_TMPDIR/follow")
+	[[ $follow == ready || $follow == $'ready\ngot-term' ]] || assert_eq "$follow" $'ready\ngot-term' "logs -f"
 }
 
 @test "stop: sh as pid 1 ignores TERM, SIGKILL after -t 1 gives 137" {

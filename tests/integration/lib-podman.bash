@@ -224,7 +224,12 @@ pm_no_monitors() {
 # hang (a shim that keeps podman's stdout open, a missing exit file) into a
 # failure with status 124 instead of a stuck suite.
 pm() {
-	timeout -k 5 90 "$PM_DIR/pm" "$@"
+	local start=$SECONDS rc=0
+	timeout -k 5 90 "$PM_DIR/pm" "$@" || rc=$?
+	if ((SECONDS - start >= 90)); then
+		echo "pm: 'podman $*' did not finish within 90 s (killed)" >&2
+	fi
+	return $rc
 }
 
 # Runs the rest of the command line with the wrapper of conmon|shim.
