@@ -161,7 +161,8 @@ struct session {
 	unsigned char *sendq;
 	size_t sendq_len, sendq_cap;
 	bool stderr_dead;
-	bool warned_frame;
+	bool warned_trunc;
+	bool warned_stream;
 	/* signals seen by sig_drain(), acted on by the loop */
 	bool got_winch;
 	bool got_tstp;
@@ -987,12 +988,20 @@ static void handle_output(struct session *s)
 			return;
 		}
 		if (n == 0) {
-			s->end = END_EOF;
-			return;
+			/* SEQPACKET reports EOF and an empty datagram alike; only a
+			 * peer that has shut down is the end. Shims never send empty
+			 * frames (every frame has its stream byte), so this only keeps
+			 * a broken one from ending the session early. */
+			struct pollfd pfd = {.fd = s->sock_fd, .events = POLLIN | POLLRDHUP};
+			if (poll(&pfd, 1, 0) < 0 || (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+				s->end = END_EOF;
+				return;
+			}
+			continue;
 		}
-		if ((msg.msg_flags & MSG_TRUNC) && !s->warned_frame) {
+		if ((msg.msg_flags & MSG_TRUNC) && !s->warned_trunc) {
 			diag_warn("attach: a frame larger than %d bytes was cut", RECV_BUF_SIZE);
-			s->warned_frame = true;
+			s->warned_trunc = true;
 		}
 		int fd;
 		if (buf[0] == ATTACH_STREAM_STDOUT) {
@@ -1002,9 +1011,9 @@ static void handle_output(struct session *s)
 				continue;
 			fd = STDERR_FILENO;
 		} else {
-			if (!s->warned_frame)
-				diag_warn("attach: ignoring a frame for unknown stream %u", buf[0]);
-			s->warned_frame = true;
+			if (!s->warned_stream)
+				diag_warn("attach: ignoring frames for unknown stream %u", buf[0]);
+			s->warned_stream = true;
 			continue;
 		}
 		const unsigned char *payload = buf + 1;
