@@ -86,6 +86,7 @@ struct options {
 	const char *exit_dir;
 	const char *cid;
 	int exit_timeout_ms;
+	int ready_fd; /* -1: none */
 };
 
 /* What the shim's own command line says (conmon's flags), read through the
@@ -192,6 +193,8 @@ static const char usage_text[] =
 	"      --exit-dir DIR      ... from DIR/CID (CID from --cid or the shim's command line)\n"
 	"      --cid ID            the container id for --exit-dir\n"
 	"      --exit-timeout SECS how long to wait for the exit file (default 5)\n"
+	"      --ready-fd FD       write a newline to FD and close it once attached (connected,\n"
+	"                          size sent, terminal set up): a manager may start the container\n"
 	"  -h, --help              this text\n"
 	"Exit status: the container's exit code when it ends; 0 after detaching; 128+N after\n"
 	"signal N; 1 on usage or setup errors; 255 when the exit code cannot be found.\n"
@@ -1147,6 +1150,21 @@ static void run_loop(struct session *s)
 
 /* ---- setup ---- */
 
+/* Tells a manager that it may start the container now: without this it
+ * could only poll /proc for our connection (podman connects, then starts). */
+static void ready_signal(int fd)
+{
+	if (fd < 0)
+		return;
+	ssize_t n;
+	do
+		n = write(fd, "\n", 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		diag_warn("--ready-fd %d: %s", fd, n < 0 ? strerror(errno) : "short write");
+	close_fd(&fd);
+}
+
 static void usage_error(const char *fmt, const char *arg)
 {
 	char msg[512];
@@ -1166,6 +1184,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		OPT_EXIT_DIR,
 		OPT_CID,
 		OPT_EXIT_TIMEOUT,
+		OPT_READY_FD,
 	};
 	static const struct option longopts[] = {
 		{"tty", no_argument, NULL, 't'},
@@ -1178,6 +1197,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"exit-dir", required_argument, NULL, OPT_EXIT_DIR},
 		{"cid", required_argument, NULL, OPT_CID},
 		{"exit-timeout", required_argument, NULL, OPT_EXIT_TIMEOUT},
+		{"ready-fd", required_argument, NULL, OPT_READY_FD},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -1185,6 +1205,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		.tty = TTY_AUTO,
 		.detach_spec = "ctrl-p,ctrl-q",
 		.exit_timeout_ms = DEFAULT_EXIT_TIMEOUT_MS,
+		.ready_fd = -1,
 	};
 	int c;
 	opterr = 0;
@@ -1224,6 +1245,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->exit_timeout_ms = secs * 1000;
 			break;
 		}
+		case OPT_READY_FD:
+			if (parse_int(optarg, 3, INT_MAX, &o->ready_fd) < 0)
+				usage_error("--ready-fd \"%s\": not a file descriptor number (3 or more)", optarg);
+			if (fcntl(o->ready_fd, F_GETFD) < 0)
+				usage_error("--ready-fd %s: not an open file descriptor", optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -1351,6 +1378,7 @@ int main(int argc, char **argv)
 	}
 	if (s.mode == INPUT_READLINE)
 		rl_start(&s);
+	ready_signal(o.ready_fd);
 
 	run_loop(&s);
 

@@ -82,11 +82,6 @@ ctr_run_stdin() {
 	ctr_start
 }
 
-# client_connected PID: PID has a connected unix socket.
-client_connected() {
-	ss -Hxp state established 2>/dev/null | grep -q "pid=$1,"
-}
-
 client_stopped() {
 	[[ $(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) == T ]]
 }
@@ -313,11 +308,11 @@ ready_loop() {
 
 @test "pipe: --no-stdin watches without sending or closing the container's stdin" {
 	ctr_run_stdin -- sh -c 'read l; echo "got:$l"'
-	"$ATTACH" --no-stdin "$B" < <(printf 'not-sent\n') >"$T/watch.out" 2>&1 &
+	"$ATTACH" --no-stdin --ready-fd 3 "$B" < <(printf 'not-sent\n') >"$T/watch.out" 2>&1 3>"$T/ready" &
 	local pid=$!
 	# The client has read its stdin's EOF long before it could matter; the
 	# container must still be waiting for input.
-	wait_for -m "client connected" client_connected "$pid"
+	wait_for -m "client attached" test -s "$T/ready"
 	# A second client delivers the line; the watcher sees the output.
 	run -0 timeout 30 "$ATTACH" "$B" < <(printf 'real\n')
 	# The container ends, so the watcher must end too.
@@ -325,6 +320,29 @@ ready_loop() {
 	wait "$pid"
 	grep -q 'got:real' "$T/watch.out"
 	! grep -q 'not-sent' "$T/watch.out"
+}
+
+@test "attach before start: --ready-fd says when, and the first output is seen" {
+	# podman's order: create, connect the client, then start the container.
+	ctr_new -- sh -c 'echo first-words; exit 3'
+	SHIM_ARGS+=(-i)
+	shim_create
+	check_created
+	timeout 30 "$ATTACH" --ready-fd 3 "$B" </dev/null >"$T/early.out" 2>"$T/early.err" 3>"$T/ready" &
+	local pid=$!
+	wait_for -m "client attached" test -s "$T/ready"
+	ctr_start
+	local rc=0
+	wait "$pid" || rc=$?
+	[[ $rc == 3 ]] || fail "client exit $rc: $(cat "$T/early.err")"
+	[[ $(cat "$T/early.out") == first-words ]]
+}
+
+@test "--ready-fd: a bad descriptor is a usage error" {
+	run --separate-stderr -1 "$ATTACH" --ready-fd 77 "$T"
+	[[ $stderr == "ptyshim-attach: --ready-fd 77: not an open file descriptor (see --help)" ]]
+	run --separate-stderr -1 "$ATTACH" --ready-fd 2 "$T"
+	[[ $stderr == *"--ready-fd \"2\": not a file descriptor number"* ]]
 }
 
 @test "exit code unknown: a missing exit file gives 255 with a warning" {
