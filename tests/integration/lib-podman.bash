@@ -190,6 +190,11 @@ pm_teardown() {
 		echo "# containers:"
 		"$PM_DIR/pm" ps -a --format '{{.Names}} {{.Status}} {{.Command}}' 2>&1 | sed 's/^/#   /'
 	fi
+	# Background podman calls a failed test left behind (they hold locks).
+	local j
+	for j in $(jobs -p); do
+		kill "$j" 2>/dev/null || true
+	done
 	pm_remove_all
 	# The shim must end once its container is gone: a monitor left behind
 	# is a bug (and would hold the overlay mount).
