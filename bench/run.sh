@@ -633,7 +633,7 @@ report() {
 		"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
 	echo "- load average before: $LOAD_BEFORE; after: $LOAD_AFTER"
 	echo "- runtime: $("$RUNTIME" --version | head -n 1) ($RUNTIME); conmon: $("$CONMON" --version 2>/dev/null | head -n 1 || echo none)"
-	echo "- ptyshim: $( (cd "$ROOT" && git log -1 --format='%h %s' 2>/dev/null) || echo unknown)$(has ptyshim || echo ' (not measured)')"
+	echo "- ptyshim: $PTYSHIM, tree at $( (cd "$ROOT" && git log -1 --format='%h %s' 2>/dev/null) || echo unknown)$(has ptyshim || echo ' (not measured)')"
 	echo "- log, bundles, root file system and exit files on tmpfs; container root: busybox-static + \`bench/producer.c\` built \`-static\`"
 	[ -n "$SKIPPED" ] && { echo "- subjects left out:"; echo "$SKIPPED" | sed '/^$/d; s/^/  /'; }
 	echo
