@@ -21,6 +21,9 @@ int console_setup_master(int master_fd);
  * /proc/self/fd/N of the parent directory when the path is longer than
  * sun_path allows. */
 int unix_bind_any(int sock_fd, const char *path);
+/* unix_bind_any with a umask that leaves the new socket reachable by its
+ * owner only from the first moment (a chmod after bind leaves a window). */
+int unix_bind_private(int sock_fd, const char *path);
 /* Same for connect. */
 int unix_connect_any(int sock_fd, const char *path);
 

@@ -41,6 +41,12 @@ int parse_int(const char *s, int min, int max, int *out);
  * rename, fsync of the directory. mode is the file's final mode. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Opens a log file for appending, created 0600: never follows a symlink
+ * planted at path, never blocks on a fifo planted there, and refuses
+ * anything that is not a regular file (errno EINVAL). flags carries the
+ * access mode (O_WRONLY or O_RDWR) and extras such as O_TRUNC. */
+int open_log_file(const char *path, int flags);
+
 /* Read a whole small file (up to max bytes) into a NUL-terminated malloc'd buffer. */
 char *read_small_file(const char *path, size_t max, size_t *len_out);
 

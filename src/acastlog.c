@@ -184,7 +184,8 @@ static bool ends_with_newline(int fd, off_t size)
 /* Open (or reopen) the file and queue whatever must precede the events. */
 static int open_file(struct acastlog *a, char **err)
 {
-	int fd = open(a->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	/* Read-write: an existing recording's header is read to continue it. */
+	int fd = open_log_file(a->path, O_RDWR);
 	if (fd < 0) {
 		if (err)
 			*err = xasprintf("asciicast: %s: open: %s", a->path, strerror(errno));

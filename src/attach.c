@@ -62,7 +62,7 @@ struct attach_server *attach_listen(struct loop *loop, const char *path, size_t 
 		close_fd(&fd);
 		return NULL;
 	}
-	if (unix_bind_any(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 10) < 0) {
+	if (unix_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 10) < 0) {
 		*err = xasprintf("attach socket %s: %s", path, strerror(errno));
 		close_fd(&fd);
 		return NULL;

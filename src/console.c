@@ -50,6 +50,16 @@ int unix_bind_any(int sock_fd, const char *path)
 	return unix_addr_op(sock_fd, path, true);
 }
 
+int unix_bind_private(int sock_fd, const char *path)
+{
+	mode_t old = umask(0077);
+	int rc = unix_bind_any(sock_fd, path);
+	int saved = errno;
+	umask(old);
+	errno = saved;
+	return rc;
+}
+
 int unix_connect_any(int sock_fd, const char *path)
 {
 	int rc;
@@ -76,7 +86,7 @@ int console_listen(char **path_out)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	if (unix_bind_any(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 128) < 0)
+	if (unix_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 128) < 0)
 		goto fail;
 	*path_out = path;
 	return fd;

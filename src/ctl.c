@@ -182,7 +182,10 @@ struct ctl_fifos *ctl_open(struct loop *loop, const char *dir, const struct ctl_
 	for (int i = 0; i < 2; i++) {
 		struct ctl_reader *r = &ctl->readers[i];
 		char *path = xasprintf("%s/%s", dir, ctl_names[i]);
-		if ((unlink(path) < 0 && errno != ENOENT) || mkfifo(path, 0660) < 0) {
+		/* Owner only, whatever the umask: a reader other than us would
+		 * steal resize lines, a writer could resize or reopen. (conmon
+		 * uses 0660.) */
+		if ((unlink(path) < 0 && errno != ENOENT) || mkfifo(path, 0600) < 0 || chmod(path, 0600) < 0) {
 			*err = xasprintf("fifo %s: %s", path, strerror(errno));
 			free(path);
 			goto fail;

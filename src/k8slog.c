@@ -89,14 +89,12 @@ void k8slog_format_time(const struct timespec *ts, char *out)
 
 static int k8slog_open_file(struct k8slog *k, int extra_flags)
 {
-	int fd = open(k->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | extra_flags, 0600);
+	int fd = open_log_file(k->path, O_WRONLY | extra_flags);
 	if (fd < 0)
 		return -1;
 	struct stat sb;
-	int bad = fstat(fd, &sb) < 0 ? errno : (!S_ISREG(sb.st_mode) ? EINVAL : 0);
-	if (bad != 0) {
+	if (fstat(fd, &sb) < 0) {
 		close_fd(&fd);
-		errno = bad;
 		return -1;
 	}
 	close_fd(&k->fd);
@@ -195,7 +193,7 @@ static void k8slog_rotate(struct k8slog *k)
 	} else {
 		/* conmon 2.1.6: start the file over through a temp file and rename. */
 		char *tmp = xasprintf("%s.tmp", k->path);
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_APPEND, 0600);
+		int fd = open_log_file(tmp, O_WRONLY | O_TRUNC);
 		if (fd < 0 || rename(tmp, k->path) < 0) {
 			diag_err("log %s: truncate: %s", k->path, strerror(errno));
 			close_fd(&fd);

@@ -187,6 +187,24 @@ fail:;
 	return -1;
 }
 
+int open_log_file(const char *path, int flags)
+{
+	int fd = open(path, O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | flags,
+		      0600);
+	if (fd < 0)
+		return -1;
+	struct stat sb;
+	int bad = fstat(fd, &sb) < 0 ? errno : (!S_ISREG(sb.st_mode) ? EINVAL : 0);
+	if (bad == 0 && set_nonblock(fd, false) < 0)
+		bad = errno;
+	if (bad != 0) {
+		close_fd(&fd);
+		errno = bad;
+		return -1;
+	}
+	return fd;
+}
+
 char *read_small_file(const char *path, size_t max, size_t *len_out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
