@@ -40,10 +40,14 @@ IMG=$PM_IMAGE
 }
 
 @test "run -d, wait, logs: stdout, stderr, a partial line, exit code 7" {
-	run -0 pm run -d --name c1 $IMG sh -c 'echo out1; echo err1 >&2; printf partial; exit 7'
+	run -0 pm run -d --name c1 "$IMG" sh -c 'echo out1; echo err1 >&2; printf partial; exit 7'
 	assert_match "$output" '^[0-9a-f]{64}$'
 	run -0 pm wait c1
 	assert_eq "$output" 7
+	# "exited" (not "stopped") is set only by the exit command, podman's
+	# container cleanup: the shim ran it.
+	run -0 pm_inspect c1 '{{.State.Status}} {{.State.ExitCode}}'
+	assert_eq "$output" "exited 7"
 	run -0 --separate-stderr pm logs c1
 	assert_eq "$output" $'out1\npartial'
 	assert_eq "$stderr" err1
@@ -58,7 +62,7 @@ IMG=$PM_IMAGE
 }
 
 @test "run --rm: foreground stdout/stderr kept apart, exit code, container removed" {
-	run -3 --separate-stderr pm run --rm --name c1 $IMG sh -c 'echo to-stdout; echo to-stderr >&2; exit 3'
+	run -3 --separate-stderr pm run --rm --name c1 "$IMG" sh -c 'echo to-stdout; echo to-stderr >&2; exit 3'
 	assert_eq "$output" to-stdout
 	assert_eq "$stderr" to-stderr
 	run -0 pm ps -aq --filter name=c1
@@ -66,7 +70,7 @@ IMG=$PM_IMAGE
 }
 
 @test "run -i: stdin from a pipe, its EOF ends cat, exit code 2" {
-	run -2 pm run -i --name c1 $IMG sh -c 'cat; echo; echo rc-done; exit 2' < <(printf 'line1\nline2-no-newline')
+	run -2 pm run -i --name c1 "$IMG" sh -c 'cat; echo; echo rc-done; exit 2' < <(printf 'line1\nline2-no-newline')
 	assert_eq "$output" $'line1\nline2-no-newline\nrc-done'
 	log=$(pm_logpath c1)
 	k8s_check_format "$log"
@@ -76,7 +80,7 @@ IMG=$PM_IMAGE
 @test "run -i: 300 kB of stdin arrive intact (datagrams up to 32 KiB)" {
 	head -c 300000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
 	want=$(md5sum <"$BATS_TEST_TMPDIR/in" | cut -d' ' -f1)
-	run -0 pm run -i --rm $IMG md5sum < <(cat "$BATS_TEST_TMPDIR/in")
+	run -0 pm run -i --rm "$IMG" md5sum < <(cat "$BATS_TEST_TMPDIR/in")
 	assert_eq "${output%% *}" "$want"
 }
 
@@ -89,7 +93,7 @@ IMG=$PM_IMAGE
 		-e 'resize 40 120' \
 		-e 'expect size:40 120' \
 		-e 'wait' \
-		-- "$PM_DIR/pm" run -it --name c1 $IMG sh -c '
+		-- "$PM_DIR/pm" run -it --name c1 "$IMG" sh -c '
 			stty size; read line; echo "got:$line"
 			i=0; until [ "$(stty size)" = "40 120" ] || [ $i -ge 200 ]; do sleep 0.1; i=$((i+1)); done
 			echo "size:$(stty size)"; exit 4'
@@ -105,7 +109,7 @@ IMG=$PM_IMAGE
 
 @test "start -ai: an interactive shell through the terminal, exit code 6" {
 	pm_need_ptydrive
-	pm create -it --name c1 $IMG sh >/dev/null
+	pm create -it --name c1 "$IMG" sh >/dev/null
 	run drive -s 20x90 \
 		-e 'expect # ' \
 		-e 'send echo $((6*7))\r' \
@@ -120,14 +124,14 @@ IMG=$PM_IMAGE
 }
 
 @test "start -ai without a terminal: stdin pipe, output, exit code 3" {
-	pm create -i --name c1 $IMG sh -c 'cat; echo end; exit 3' >/dev/null
+	pm create -i --name c1 "$IMG" sh -c 'cat; echo end; exit 3' >/dev/null
 	run -3 pm start -ai c1 < <(printf 'hi\nthere')
 	assert_eq "$output" $'hi\nthereend'
 }
 
 @test "attach: ctrl-p ctrl-q detaches (keys in separate writes); re-attach, exit 9 ends it" {
 	pm_need_ptydrive
-	pm run -dit --name c1 $IMG sh >/dev/null
+	pm run -dit --name c1 "$IMG" sh >/dev/null
 	run drive -s 30x100 \
 		-e 'send echo hel""lo\r' \
 		-e 'expect hello' \
@@ -151,7 +155,7 @@ IMG=$PM_IMAGE
 }
 
 @test "logs: --since, --tail, -t, and -f that ends when the container stops" {
-	pm run -d --name c1 $IMG sh -c 'trap "exit 0" TERM; echo first
+	pm run -d --name c1 "$IMG" sh -c 'trap "exit 0" TERM; echo first
 		until [ -e /tmp/go ]; do sleep 0.1; done; echo second; echo third
 		while :; do sleep 0.1; done' >/dev/null
 	poll 20 pm_logs_contain c1 first
@@ -178,7 +182,7 @@ IMG=$PM_IMAGE
 }
 
 @test "exec: exit codes 0, 5, 127, 137; streams apart; -i; -d; never logged" {
-	pm run -d --name c1 $IMG sleep 1000 >/dev/null
+	pm run -d --name c1 "$IMG" sleep 1000 >/dev/null
 	run -0 --separate-stderr pm exec c1 sh -c 'echo exec-out; echo exec-err >&2'
 	assert_eq "$output" exec-out
 	assert_eq "$stderr" exec-err
@@ -194,12 +198,12 @@ IMG=$PM_IMAGE
 	run -0 pm_inspect c1 '{{.State.Status}}'
 	assert_eq "$output" running
 	# Exec sessions are never logged (podman passes -l none).
-	! grep -q exec- "$(pm_logpath c1)"
+	run -1 grep -q exec- "$(pm_logpath c1)"
 }
 
 @test "exec -it: terminal size reaches the exec PTY, input, exit code 3" {
 	pm_need_ptydrive
-	pm run -d --name c1 $IMG sleep 1000 >/dev/null
+	pm run -d --name c1 "$IMG" sleep 1000 >/dev/null
 	run drive -s 25x70 \
 		-e 'expect 25 70' \
 		-e 'send typed\r' \
@@ -210,7 +214,7 @@ IMG=$PM_IMAGE
 }
 
 @test "stop: a container trapping TERM exits 143; concurrent wait and logs -f return" {
-	pm run -d --name c1 $IMG sh -c 'trap "echo got-term; exit 143" TERM; echo ready
+	pm run -d --name c1 "$IMG" sh -c 'trap "echo got-term; exit 143" TERM; echo ready
 		while :; do sleep 0.1; done' >/dev/null
 	poll 20 pm_logs_contain c1 ready
 	timeout 60 "$PM_DIR/pm" wait c1 >"$BATS_TEST_TMPDIR/wait" 2>&1 &
@@ -235,15 +239,15 @@ IMG=$PM_IMAGE
 }
 
 @test "stop: sh as pid 1 ignores TERM, SIGKILL after -t 1 gives 137" {
-	pm run -d --name c1 $IMG sleep 1000 >/dev/null
+	pm run -d --name c1 "$IMG" sleep 1000 >/dev/null
 	run -0 pm stop -t 1 c1
 	run -0 pm_inspect c1 '{{.State.Status}} {{.State.ExitCode}}'
 	assert_eq "$output" "exited 137"
 }
 
 @test "kill: -s USR1 reaches a trap (exit 10); plain kill gives 137" {
-	pm run -d --name c1 $IMG sh -c 'trap "exit 10" USR1; echo ready; while :; do sleep 0.1; done' >/dev/null
-	pm run -d --name c2 $IMG sleep 1000 >/dev/null
+	pm run -d --name c1 "$IMG" sh -c 'trap "exit 10" USR1; echo ready; while :; do sleep 0.1; done' >/dev/null
+	pm run -d --name c2 "$IMG" sleep 1000 >/dev/null
 	poll 20 pm_logs_contain c1 ready
 	run -0 pm kill -s USR1 c1
 	run -0 pm kill c2
@@ -252,7 +256,7 @@ IMG=$PM_IMAGE
 }
 
 @test "restart: a new shim, the log is appended to" {
-	pm run -d --name c1 $IMG sh -c 'trap "exit 0" TERM; echo started; while :; do sleep 0.1; done' >/dev/null
+	pm run -d --name c1 "$IMG" sh -c 'trap "exit 0" TERM; echo started; while :; do sleep 0.1; done' >/dev/null
 	poll 20 pm_logs_contain c1 started
 	before=$(pm_inspect c1 '{{.State.ConmonPid}}')
 	run -0 pm restart -t 20 c1
@@ -268,7 +272,7 @@ IMG=$PM_IMAGE
 }
 
 @test "--timeout 2: the shim kills the container, podman reports -1" {
-	run -255 pm run --name c1 --timeout 2 $IMG sh -c 'echo before; sleep 100'
+	run -255 pm run --name c1 --timeout 2 "$IMG" sh -c 'echo before; sleep 100'
 	assert_eq "$output" before
 	run -0 pm_inspect c1 '{{.State.Status}} {{.State.ExitCode}}'
 	assert_eq "$output" "exited -1"
@@ -276,7 +280,7 @@ IMG=$PM_IMAGE
 
 @test "-p: the shim alone holds the reserved port, frees it before the exit file; start and restart rebind" {
 	port=$(pm_free_port)
-	pm run -d --name c1 --network bridge -p "$port:80" $IMG sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+	pm run -d --name c1 --network bridge -p "$port:80" "$IMG" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
 	shim=$(pm_inspect c1 '{{.State.ConmonPid}}')
 	assert_eq "$(pm_port_owners "$port")" "$shim " "owners of the reserved port $port"
 	run -0 pm kill c1
@@ -295,7 +299,7 @@ IMG=$PM_IMAGE
 }
 
 @test "OOM: --memory 12m kills a growing shell with 137; OOMKilled as the shim reports it" {
-	run -137 pm run --name c1 --memory 12m $IMG sh -c 'a=xxxxxxxx; while :; do a=$a$a; done'
+	run -137 pm run --name c1 --memory 12m "$IMG" sh -c 'a=xxxxxxxx; while :; do a=$a$a; done'
 	run -0 pm_inspect c1 '{{.State.OOMKilled}}'
 	if [[ $SHIM_KIND == conmon ]]; then
 		# conmon 2.1.6 writes "oom" into its cwd (podman's), podman looks in
@@ -313,7 +317,7 @@ IMG=$PM_IMAGE
 
 scen_detached() {
 	local d=$1
-	pm run -d --name cmp $IMG sh -c 'echo out1; echo err1 >&2
+	pm run -d --name cmp "$IMG" sh -c 'echo out1; echo err1 >&2
 		head -c 20000 /dev/zero | tr "\0" a; echo
 		printf "tab\there\r\n"; echo err2 >&2; printf partial; exit 7' >/dev/null
 	pm wait cmp >"$d/wait" 2>&1
@@ -340,7 +344,7 @@ k8s_dump() {
 
 scen_pipe() {
 	local d=$1 rc=0
-	pm run -i --name cmp $IMG sh -c 'cat; echo; echo e >&2; exit 2' \
+	pm run -i --name cmp "$IMG" sh -c 'cat; echo; echo e >&2; exit 2' \
 		< <(printf 'one\ntwo\nno-newline') >"$d/out" 2>"$d/err" || rc=$?
 	echo $rc >"$d/rc"
 	k8s_dump "$(pm_logpath cmp)" "$d"
@@ -348,7 +352,7 @@ scen_pipe() {
 
 scen_exec() {
 	local d=$1 i=0 cmd rc
-	pm run -d --name cmp $IMG sleep 1000 >/dev/null
+	pm run -d --name cmp "$IMG" sleep 1000 >/dev/null
 	for cmd in 'echo o; echo e >&2' 'exit 5' 'kill -9 $$' 'exec /nonexistent' 'printf x; exit 1'; do
 		i=$((i + 1))
 		rc=0
@@ -364,7 +368,7 @@ scen_exec() {
 scen_tty() {
 	local d=$1 rc=0
 	drive -s 24x80 -e 'expect done' -e 'wait' \
-		-- "$PM_DIR/pm" run -t --name cmp $IMG sh -c 'stty size; echo out; echo err >&2; printf "no-nl"; echo done; exit 3' \
+		-- "$PM_DIR/pm" run -t --name cmp "$IMG" sh -c 'stty size; echo out; echo err >&2; printf "no-nl"; echo done; exit 3' \
 		>"$d/drive.out" 2>&1 || rc=$?
 	echo $rc >"$d/rc"
 	tr -d '\0' <"$PM_DIR/transcript" >"$d/transcript"

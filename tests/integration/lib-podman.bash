@@ -161,6 +161,7 @@ pm_teardown_file() {
 	"$PM_DIR/pm" rmi -af >/dev/null 2>&1 || true
 	# Whatever podman could not undo: mounts below PM_DIR, then the files.
 	local m
+	# shellcheck disable=SC2013 # mount points here have no spaces
 	for m in $(awk -v d="$PM_DIR/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do
 		umount -l "$m" 2>/dev/null || true
 	done
@@ -335,6 +336,7 @@ assert_match() {
 	fi
 }
 
+# shellcheck disable=SC2154 # status and output come from bats' run
 assert_status() {
 	if [[ $status != "$1" ]]; then
 		echo "exit status $status, expected $1; output:"
