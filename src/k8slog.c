@@ -44,6 +44,16 @@ struct k8slog {
 	/* Loss accounting. */
 	uint64_t lost;
 	bool failing;
+	/* Per stream (stdout, stderr): a line whose P records are written but
+	 * whose end has not come yet. Rotation waits for it, and when a batch
+	 * fails the line's beginning is cut off too and its rest skipped, so
+	 * every file holds whole lines only (conmon#563). "committed" is the
+	 * state as of file_end, "open" includes the batch being built. */
+	struct {
+		bool open, committed_open;
+		off_t start, committed_start;
+		bool skipping;
+	} lines[2];
 };
 
 static const struct logdrv_ops k8slog_ops;
@@ -147,10 +157,21 @@ static void k8slog_flush(struct k8slog *k)
 	} else {
 		if (writev_all(k->fd, k->iov, k->n_iov) < 0) {
 			int saved = errno;
-			/* Cut the partial batch off so no half record stays in the file. */
-			if (ftruncate(k->fd, k->file_end) < 0)
+			/* Cut the batch off, and the beginnings of lines it would have
+			 * finished, so no torn record or line stays in the file. */
+			off_t cut = k->file_end;
+			for (int i = 0; i < 2; i++)
+				if (k->lines[i].committed_open && k->lines[i].committed_start < cut)
+					cut = k->lines[i].committed_start;
+			if (ftruncate(k->fd, cut) < 0)
 				diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
-			k8slog_report_loss(k, bytes, saved);
+			k8slog_report_loss(k, bytes + (size_t)(k->file_end - cut), saved);
+			k->size -= (int64_t)(k->file_end - cut);
+			k->file_end = cut;
+			for (int i = 0; i < 2; i++) {
+				k->lines[i].skipping = k->lines[i].open;
+				k->lines[i].open = k->lines[i].committed_open = false;
+			}
 		} else {
 			if (k->failing) {
 				diag_warn("log %s: writing again; %llu bytes were lost", k->path,
@@ -160,6 +181,10 @@ static void k8slog_flush(struct k8slog *k)
 			k->size += (int64_t)bytes;
 			k->total += (int64_t)bytes;
 			k->file_end += (off_t)bytes;
+			for (int i = 0; i < 2; i++) {
+				k->lines[i].committed_open = k->lines[i].open;
+				k->lines[i].committed_start = k->lines[i].start;
+			}
 		}
 	}
 	k->n_iov = 0;
@@ -170,6 +195,9 @@ static void k8slog_flush(struct k8slog *k)
 static void k8slog_rotate(struct k8slog *k)
 {
 	k8slog_flush(k);
+	/* Offsets of the old file mean nothing in the new one. */
+	for (int i = 0; i < 2; i++)
+		k->lines[i].open = k->lines[i].committed_open = false;
 	if (k->fd >= 0 && fsync(k->fd) < 0)
 		diag_warn("log %s: fsync: %s", k->path, strerror(errno));
 	if (k->opts.rotate) {
@@ -207,12 +235,18 @@ static void k8slog_rotate(struct k8slog *k)
 	k->size = 0;
 }
 
-static void k8slog_add_record(struct k8slog *k, const char *hdr_time, const char *stream, const char *data,
-			      size_t len, bool partial)
+static void k8slog_add_record(struct k8slog *k, const char *hdr_time, int si, const char *data, size_t len,
+			      bool partial)
 {
 	size_t rec_len = K8S_HDR_LEN + len + (partial ? 1 : 0);
 	if (k->global_stopped)
 		return;
+	if (k->lines[si].skipping) {
+		/* The rest of a line whose beginning was lost. */
+		k->lost += rec_len;
+		k->lines[si].skipping = partial;
+		return;
+	}
 	if (k->opts.global_size_max > 0 && k->total + (int64_t)(k->batch_bytes + rec_len) > k->opts.global_size_max) {
 		k8slog_flush(k);
 		diag_warn("log %s: --log-global-size-max reached; logging stops", k->path);
@@ -221,8 +255,12 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr_time, const char
 	}
 	/* An empty file is never rotated away: a record bigger than the limit
 	 * goes into it, rather than pushing the oldest kept file out for nothing. */
-	if (k->opts.size_max > 0 && k->size + (int64_t)k->batch_bytes > 0 &&
-	    k->size + (int64_t)(k->batch_bytes + rec_len) > k->opts.size_max)
+	int64_t would_be = k->size + (int64_t)(k->batch_bytes + rec_len);
+	bool line_open = k->lines[0].open || k->lines[1].open;
+	/* A line still being written is finished first, unless it keeps the
+	 * file growing well past its limit. */
+	if (k->opts.size_max > 0 && k->size + (int64_t)k->batch_bytes > 0 && would_be > k->opts.size_max &&
+	    (!line_open || would_be > 2 * k->opts.size_max))
 		k8slog_rotate(k);
 	bool copy = len <= K8S_COPY_MAX;
 	size_t stage_need = K8S_HDR_LEN + (copy ? len + 1 : 0);
@@ -232,7 +270,7 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr_time, const char
 	char *h = k->stage + k->stage_used;
 	memcpy(h, hdr_time, K8S_TIMESTAMP_LEN);
 	h[K8S_TIMESTAMP_LEN] = ' ';
-	memcpy(h + K8S_TIMESTAMP_LEN + 1, stream, 6);
+	memcpy(h + K8S_TIMESTAMP_LEN + 1, si == 0 ? "stdout" : "stderr", 6);
 	h[K8S_TIMESTAMP_LEN + 7] = ' ';
 	h[K8S_TIMESTAMP_LEN + 8] = partial ? 'P' : 'F';
 	h[K8S_TIMESTAMP_LEN + 9] = ' ';
@@ -255,6 +293,9 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr_time, const char
 		if (partial)
 			k->iov[k->n_iov++] = (struct iovec){"\n", 1};
 	}
+	if (!k->lines[si].open)
+		k->lines[si].start = k->file_end + (off_t)k->batch_bytes;
+	k->lines[si].open = partial;
 	k->batch_bytes += rec_len;
 }
 
@@ -263,17 +304,17 @@ static void k8slog_write(struct logdrv *drv, const struct output_chunk *chunk)
 	struct k8slog *k = (struct k8slog *)drv;
 	char ts[K8S_TIMESTAMP_LEN + 1];
 	k8slog_time(k, &chunk->when, ts);
-	const char *stream = chunk->stream == STREAM_STDERR ? "stderr" : "stdout";
+	int si = chunk->stream == STREAM_STDERR ? 1 : 0;
 	const char *p = chunk->data, *end = chunk->data + chunk->len;
 	while (p < end) {
 		size_t avail = (size_t)(end - p);
 		size_t lim = avail < K8S_MAX_RECORD ? avail : K8S_MAX_RECORD;
 		const char *nl = memchr(p, '\n', lim);
 		if (nl != NULL) {
-			k8slog_add_record(k, ts, stream, p, (size_t)(nl - p) + 1, false);
+			k8slog_add_record(k, ts, si, p, (size_t)(nl - p) + 1, false);
 			p = nl + 1;
 		} else {
-			k8slog_add_record(k, ts, stream, p, lim, true);
+			k8slog_add_record(k, ts, si, p, lim, true);
 			p += lim;
 		}
 	}
