@@ -29,6 +29,7 @@ fill() {
 @test "disk: log on a full tmpfs: container not blocked, loss reported, whole records only, logging resumes" {
 	ctr_new -- sh -c '
 		i=0; while [ $i -lt 300 ]; do echo "lost-a $i"; i=$((i+1)); done
+		echo A-MARK
 		touch /share/a-done
 		while [ ! -e /share/go1 ]; do sleep 0.02; done
 		i=0; while [ $i -lt 50 ]; do echo "kept $i"; i=$((i+1)); done
@@ -47,10 +48,18 @@ fill() {
 	shim_create
 	check_created
 	fill "$LOGFS" filler
+	# A client sees the mark only after the shim has handled (tried to log)
+	# every byte before it: the clients come after the log.
+	base=$(mon_sockets "$MON_PID")
+	peer_bg mark -t 60 "$B/attach" expect A-MARK
+	mark=$PEER_PID
+	wait_for -m "the client is connected" sockets_ge "$MON_PID" $((base + 1))
 	ctr_start
 	# Phase A: nothing fits, and the container does not wait for the log.
 	wait_for -m "phase A printed" test -e "$B/share/a-done"
-	! grep -q lost-a "$LOGFILE"
+	wait_for -m "the shim handled phase A" pid_dead "$mark"
+	wait "$mark"
+	[ ! -s "$LOGFILE" ]
 	# Phase B: space is back, logging resumes.
 	rm "$LOGFS/filler"
 	touch "$B/share/go1"
@@ -67,7 +76,7 @@ fill() {
 	check_log_format "$LOGFILE"
 	[ "$(log_content "$LOGFILE" stdout | grep -c '^kept ')" -eq 50 ]
 	log_content "$LOGFILE" stdout | grep '^kept ' | awk '$2 != NR - 1 { exit 1 }'
-	! grep -q lost-a "$LOGFILE"
+	run ! grep -q lost-a "$LOGFILE"
 	# Whatever of phase C got in is whole 'y' records.
 	[ -z "$(log_content "$LOGFILE" stdout | grep -v '^kept ' | tr -d 'y\n')" ]
 	if [[ -n $SYSLOG_FILE ]]; then

@@ -161,7 +161,7 @@ fd_report() {
 	# The exit command: 0-2 only.
 	[ "$(fd_report "$B/exit-fds" | awk '$1 > 2 && $2 !~ /^\/proc\//' | wc -l)" -eq 0 ]
 	# And none of 0-2 is one of the shim's sockets, pipes or log files.
-	! fd_report "$B/exit-fds" | grep -E 'socket:|\.log|\.cast|ctl|winsz|attach'
+	[ -z "$(fd_report "$B/exit-fds" | grep -E 'socket:|\.log|\.cast|ctl|winsz|attach')" ]
 }
 
 @test "security: SIGINT ignored and SIGTERM blocked in the shim's caller do not reach the runtime, the container or the exit command" {
