@@ -273,6 +273,7 @@ want bare && BARE=1
 [ -n "$SHIMS" ] || [ "$BARE" = 1 ] || die "no subject can run:$SKIPPED"
 say "subjects:$([ $BARE = 1 ] && echo ' bare')$SHIMS; groups: $(echo $GROUPS_RUN); rounds: $RUNS$([ $QUICK = 1 ] && echo ' (quick)')"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+TREE_AT_START=$( (cd "$ROOT" && git log -1 --format='%h %s' 2>/dev/null) || echo unknown)
 T_BEGIN=$(date +%s)
 
 # ---- throughput --------------------------------------------------------------------
@@ -633,7 +634,7 @@ report() {
 		"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
 	echo "- load average before: $LOAD_BEFORE; after: $LOAD_AFTER"
 	echo "- runtime: $("$RUNTIME" --version | head -n 1) ($RUNTIME); conmon: $("$CONMON" --version 2>/dev/null | head -n 1 || echo none)"
-	echo "- ptyshim: $PTYSHIM, tree at $( (cd "$ROOT" && git log -1 --format='%h %s' 2>/dev/null) || echo unknown)$(has ptyshim || echo ' (not measured)')"
+	echo "- ptyshim: $PTYSHIM; repository at the start of the run: $TREE_AT_START$(has ptyshim || echo ' (ptyshim not measured)')"
 	echo "- log, bundles, root file system and exit files on tmpfs; container root: busybox-static + \`bench/producer.c\` built \`-static\`"
 	[ -n "$SKIPPED" ] && { echo "- subjects left out:"; echo "$SKIPPED" | sed '/^$/d; s/^/  /'; }
 	echo
