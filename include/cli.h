@@ -33,6 +33,7 @@ struct shim_config {
 	const char *runtime;
 	const char *bundle;            /* default: cwd (allocated) */
 	const char *container_pidfile; /* default: <cwd>/pidfile-<cid> (allocated) */
+	bool container_pidfile_given;  /* -p was on the command line */
 	const char *name;
 	const char *exit_dir;
 	const char *persist_dir;

@@ -16,8 +16,11 @@ struct loop;
 struct ctr_stdio;
 
 struct ctrio_callbacks {
-	/* One chunk of output; data is valid only during the call. */
+	/* One chunk of output; data stays valid until the next output_done. */
 	void (*output)(void *ctx, const struct output_chunk *chunk);
+	/* The end of a burst of reads: whatever still points into the chunks
+	 * of this burst must be written out now. */
+	void (*output_done)(void *ctx);
 	/* The input queue went from "no room for a datagram" to having room. */
 	void (*input_room)(void *ctx);
 	void *ctx;

@@ -25,8 +25,12 @@ struct logdrv;
 
 struct logdrv_ops {
 	/* Must not drop bytes while the file system accepts them; on failure
-	 * it counts what was lost and reports it (once) through diag. */
+	 * it counts what was lost and reports it (once) through diag. A driver
+	 * with a flush op may keep pointers into chunk->data until flush: the
+	 * caller keeps the data intact until then. */
 	void (*write)(struct logdrv *drv, const struct output_chunk *chunk);
+	/* The end of a burst of chunks: write out what write() held. Optional. */
+	void (*flush)(struct logdrv *drv);
 	/* Terminal size changed (rows, cols); optional. */
 	void (*resize)(struct logdrv *drv, unsigned rows, unsigned cols, const struct timespec *when);
 	/* ctl "2 X Y": reopen / start the file over; optional. Returns 0 or -1. */

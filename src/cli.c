@@ -260,7 +260,10 @@ static bool cli_option(struct shim_config *cfg, int opt, const char *arg, const 
 	case 'u': cfg->cuuid = arg; break;
 	case 'r': cfg->runtime = arg; break;
 	case 'b': cfg->bundle = arg; break;
-	case 'p': cfg->container_pidfile = arg; break;
+	case 'p':
+		cfg->container_pidfile = arg;
+		cfg->container_pidfile_given = true;
+		break;
 	case 'n': cfg->name = arg; break;
 	case OPT_EXIT_DIR: cfg->exit_dir = arg; break;
 	case '0': cfg->persist_dir = arg; break;

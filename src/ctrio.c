@@ -23,7 +23,10 @@
 #define CTRIO_READ_SIZE (64 * 1024)
 /* Reads per wake-up before yielding to other fds, so one fast producer
  * cannot starve attach clients or signals. */
-#define CTRIO_READS_PER_WAKE 4
+#define CTRIO_READS_PER_WAKE 32
+/* A read into less room than this starts a new burst (a PTY read is at
+ * most a few KiB). */
+#define CTRIO_MIN_READ 4096
 #define CTRIO_INPUT_CAP (4 * CTRIO_INPUT_CHUNK)
 
 struct out_src {
@@ -52,6 +55,7 @@ struct ctr_stdio {
 
 static void ctrio_out_cb(struct watch *w, uint32_t events);
 static void ctrio_in_cb(struct watch *w, uint32_t events);
+static void ctrio_input_failed(struct ctr_stdio *st);
 
 struct ctr_stdio *ctrio_new(struct loop *loop, const struct ctrio_callbacks *cb)
 {
@@ -189,19 +193,20 @@ size_t ctrio_read_stderr_now(struct ctr_stdio *st, char *out, size_t cap)
 	return got;
 }
 
-/* Reads one chunk from o. Returns >0 bytes delivered, 0 when nothing more
- * is available now (EAGAIN), -1 when the source ended. */
-static ssize_t ctrio_read_one(struct ctr_stdio *st, struct out_src *o)
+/* Reads one chunk from o into the read buffer at off. Returns >0 bytes
+ * delivered, 0 when nothing more is available now (EAGAIN), -1 when the
+ * source ended. */
+static ssize_t ctrio_read_at(struct ctr_stdio *st, struct out_src *o, size_t off)
 {
 	if (st->rbuf == NULL)
 		st->rbuf = xmalloc(CTRIO_READ_SIZE);
 	ssize_t n;
 	do
-		n = read(o->w.fd, st->rbuf, CTRIO_READ_SIZE);
+		n = read(o->w.fd, st->rbuf + off, CTRIO_READ_SIZE - off);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		o->ended = false;
-		struct output_chunk chunk = {.stream = o->stream, .data = st->rbuf, .len = (size_t)n};
+		struct output_chunk chunk = {.stream = o->stream, .data = st->rbuf + off, .len = (size_t)n};
 		clock_gettime(CLOCK_REALTIME, &chunk.when);
 		st->cb.output(st->cb.ctx, &chunk);
 		return n;
@@ -221,20 +226,45 @@ static ssize_t ctrio_read_one(struct ctr_stdio *st, struct out_src *o)
 	return -1;
 }
 
+static void ctrio_burst_done(struct ctr_stdio *st)
+{
+	if (st->cb.output_done)
+		st->cb.output_done(st->cb.ctx);
+}
+
+/* One wake-up's reads. A PTY hands out at most a few KiB per read, so its
+ * reads fill the buffer one after another (each its own chunk and
+ * timestamp) and the log writes them out together; a pipe's single large
+ * read is a burst of its own. */
 static void ctrio_out_cb(struct watch *w, uint32_t events)
 {
 	(void)events;
 	struct out_src *o = w->ctx;
 	struct ctr_stdio *st = o->st;
+	size_t off = 0;
+	bool more = false;
 	for (int i = 0; i < CTRIO_READS_PER_WAKE; i++) {
-		ssize_t n = ctrio_read_one(st, o);
-		if (n <= 0)
-			return;
-		if ((size_t)n < CTRIO_READ_SIZE && !o->is_pty)
-			return; /* level-triggered pipes are reported again if more comes */
+		if (CTRIO_READ_SIZE - off < CTRIO_MIN_READ) {
+			ctrio_burst_done(st);
+			off = 0;
+		}
+		ssize_t n = ctrio_read_at(st, o, off);
+		if (n <= 0) {
+			more = false;
+			break;
+		}
+		off += (size_t)n;
+		more = true;
+		if (!o->is_pty && (size_t)n < CTRIO_READ_SIZE)
+			break; /* level-triggered pipes are reported again if more comes */
+		if (!o->is_pty) {
+			ctrio_burst_done(st);
+			off = 0;
+		}
 	}
+	ctrio_burst_done(st);
 	/* Stopped early to stay fair: an edge-triggered source must be resumed. */
-	if (o->is_pty && o->w.fd >= 0)
+	if (more && o->is_pty && o->w.fd >= 0)
 		loop_again(st->loop, &o->w);
 }
 
@@ -245,6 +275,19 @@ static void ctrio_input_dropped(struct ctr_stdio *st)
 	ctrio_update_in_interest(st);
 	if (!had_room && st->cb.input_room)
 		st->cb.input_room(st->cb.ctx);
+}
+
+/* A write to the container's stdin failed (not EAGAIN). EPIPE: the
+ * container closed its stdin; EIO: no PTY slave. Either way nobody will
+ * read what is queued. */
+static void ctrio_input_failed(struct ctr_stdio *st)
+{
+	diag_info("stdio: write to container stdin: %s", strerror(errno));
+	if (!st->in_is_pty) {
+		st->input_closed = true;
+		ctrio_close_in(st);
+	}
+	ctrio_input_dropped(st);
 }
 
 static void ctrio_in_cb(struct watch *w, uint32_t events)
@@ -267,14 +310,7 @@ static void ctrio_in_cb(struct watch *w, uint32_t events)
 				continue;
 			if (errno == EAGAIN)
 				break;
-			/* EPIPE: the container closed its stdin; EIO: no slave. Either
-			 * way nobody will read this input. */
-			diag_info("stdio: write to container stdin: %s", strerror(errno));
-			if (!st->in_is_pty) {
-				st->input_closed = true;
-				ctrio_close_in(st);
-			}
-			ctrio_input_dropped(st);
+			ctrio_input_failed(st);
 			return;
 		}
 		buf_consume(&st->inq, (size_t)n);
@@ -301,9 +337,25 @@ size_t ctrio_push_input(struct ctr_stdio *st, const void *data, size_t len)
 {
 	if (st->input_closed)
 		return len;
-	size_t n = buf_append(&st->inq, data, len);
+	size_t done = 0;
+	if (buf_len(&st->inq) == 0 && st->in_w.fd >= 0) {
+		/* Nothing queued: write at once. A keystroke then costs one write
+		 * instead of an epoll round trip, and only a remainder is queued. */
+		ssize_t n;
+		do
+			n = write(st->in_w.fd, data, len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && errno != EAGAIN) {
+			ctrio_input_failed(st);
+			return len;
+		}
+		done = n > 0 ? (size_t)n : 0;
+		if (done == len)
+			return len;
+	}
+	done += buf_append(&st->inq, (const char *)data + done, len - done);
 	ctrio_update_in_interest(st);
-	return n;
+	return done;
 }
 
 void ctrio_close_input(struct ctr_stdio *st)
@@ -365,9 +417,12 @@ bool ctrio_drain(struct ctr_stdio *st)
 	for (size_t i = 0; i < ARRAY_SIZE(st->out); i++) {
 		struct out_src *o = &st->out[i];
 		/* Bounded: a writer that never stops must not keep the shim here. */
-		for (int reads = 0; o->w.fd >= 0 && reads < 4096; reads++)
-			if (ctrio_read_one(st, o) <= 0)
+		for (int reads = 0; o->w.fd >= 0 && reads < 4096; reads++) {
+			ssize_t n = ctrio_read_at(st, o, 0);
+			ctrio_burst_done(st);
+			if (n <= 0)
 				break;
+		}
 	}
 	return !ctrio_output_open(st);
 }

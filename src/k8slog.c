@@ -318,7 +318,11 @@ static void k8slog_write(struct logdrv *drv, const struct output_chunk *chunk)
 			p += lim;
 		}
 	}
-	k8slog_flush(k);
+}
+
+static void k8slog_flush_op(struct logdrv *drv)
+{
+	k8slog_flush((struct k8slog *)drv);
 }
 
 static int k8slog_reopen(struct logdrv *drv)
@@ -362,6 +366,7 @@ uint64_t k8slog_bytes_lost(const struct logdrv *drv)
 
 static const struct logdrv_ops k8slog_ops = {
 	.write = k8slog_write,
+	.flush = k8slog_flush_op,
 	.reopen = k8slog_reopen,
 	.sync = k8slog_sync,
 	.destroy = k8slog_destroy,

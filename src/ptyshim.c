@@ -110,6 +110,14 @@ static void shim_output(void *ctx, const struct output_chunk *chunk)
 		attach_broadcast(s->attach, chunk);
 }
 
+static void shim_output_done(void *ctx)
+{
+	struct shim *s = ctx;
+	for (size_t i = 0; i < s->n_logs; i++)
+		if (s->logs[i]->ops->flush)
+			s->logs[i]->ops->flush(s->logs[i]);
+}
+
 static void shim_input_room(void *ctx)
 {
 	struct shim *s = ctx;
@@ -264,6 +272,11 @@ static void shim_container_exited(struct shim *s, int status)
 {
 	s->ctr_exited = true;
 	s->ctr_status = status;
+	/* A container's processes all die with it; a plain command's
+	 * background children are told to go the same way (its process group
+	 * is its session, set up by the shim). */
+	if (s->cfg->no_runtime)
+		kill(-s->ctr_pid, SIGHUP);
 	if (s->phase == PHASE_RUN) {
 		s->phase = PHASE_DRAIN;
 		ctrio_start_output(s->io);
@@ -528,7 +541,12 @@ static char *shim_attach_path(struct shim *s)
 static void shim_setup_io(struct shim *s)
 {
 	const struct shim_config *cfg = s->cfg;
-	struct ctrio_callbacks cb = {.output = shim_output, .input_room = shim_input_room, .ctx = s};
+	struct ctrio_callbacks cb = {
+		.output = shim_output,
+		.output_done = shim_output_done,
+		.input_room = shim_input_room,
+		.ctx = s,
+	};
 	s->io = ctrio_new(s->loop, &cb);
 	if (cfg->initial_rows > 0)
 		ctrio_resize(s->io, cfg->initial_rows, cfg->initial_cols);
@@ -617,6 +635,10 @@ static void shim_spawn_command(struct shim *s, const struct child_stdio *cs, int
 			setsid();
 			shim_child_stdio(cs);
 		}
+		/* The manager's pipes are the shim's business, not the command's. */
+		unsetenv("_OCI_SYNCPIPE");
+		unsetenv("_OCI_STARTPIPE");
+		unsetenv("_OCI_ATTACHPIPE");
 		execvp(s->cfg->command[0], s->cfg->command);
 		int err = errno;
 		write_all(report[1], &err, sizeof(err));
@@ -731,6 +753,12 @@ static void shim_created(struct shim *s)
 		close_fd(&s->exec_error_fd);
 		if (n == (ssize_t)sizeof(err))
 			shim_failf(s, "exec %s: %s", cfg->command[0], strerror(err));
+		if (cfg->container_pidfile_given) {
+			char pidbuf[16];
+			int len = snprintf(pidbuf, sizeof(pidbuf), "%d", s->ctr_pid);
+			if (write_file_atomic(cfg->container_pidfile, pidbuf, (size_t)len, 0644) < 0)
+				diag_warn("container pid file %s: %s", cfg->container_pidfile, strerror(errno));
+		}
 	} else {
 		if (!WIFEXITED(s->runtime_status) || WEXITSTATUS(s->runtime_status) != 0 || s->runtime_timed_out)
 			shim_runtime_failed(s);
@@ -775,7 +803,7 @@ static void shim_finish(struct shim *s)
 	for (size_t i = 0; i < s->n_logs; i++)
 		if (s->logs[i]->ops->sync)
 			s->logs[i]->ops->sync(s->logs[i]);
-	if (s->timed_out && s->ctr_pid > 0)
+	if ((s->timed_out || s->cfg->no_runtime) && s->ctr_pid > 0)
 		kill(-s->ctr_pid, SIGKILL);
 
 	/* Ports reserved by the manager must be free before it learns the

@@ -403,3 +403,24 @@ fd_targets() {
 		[ "$(cat "${exits[i]}")" = 137 ]
 	done
 }
+
+@test "no-runtime: the manager's pipe variables do not reach the command; -p gets its pid; background children go with it" {
+	local pidfile
+	local bgfile=$WORK/bg-pid
+	nr_new -- sh -c 'env | grep -c "^_OCI_" || true; (trap "" HUP; exec sleep 30) & echo $! >"$0"; exit 0' "$bgfile"
+	pidfile=$D/ctr.pidfile
+	NR_ARGS=(-p "$pidfile" "${NR_ARGS[@]}")
+	nr_create
+	[[ -n $CTR_PID ]] || fail "not started: $SYNC $(cat "$D/.err")"
+	nr_exit
+	[ "$EXIT_CODE" = 0 ]
+	# fakemgr starts the shim with _OCI_SYNCPIPE and _OCI_STARTPIPE set.
+	log_says 0
+	[ "$(cat "$pidfile")" = "$CTR_PID" ]
+	wait_for -m "monitor $MON_PID to exit" pid_dead "$MON_PID"
+	# The background child ignored SIGHUP; the SIGKILL at the end got it.
+	local bg
+	bg=$(cat "$bgfile")
+	[[ -n $bg ]]
+	wait_for -m "background child $bg to be gone" pid_dead "$bg"
+}
