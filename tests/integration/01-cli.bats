@@ -51,7 +51,7 @@ expect_invalid() {
 	all=$(printf '%s\n%s\n' "$output" "$msgs" | grep -v '^{"data"' || true)
 	grep -Eqi -- "$re" <<<"$all" || fail "no message matching /$re/"
 	# Nothing on the sync pipe: stdout holds only a possible parse error.
-	! grep -q '"data"' <<<"$output"
+	! grep -q '"data"' <<<"$output" || false
 	[ ! -e "$D/conmon.pid" ]
 	[ -z "$(ls -A "$D/exits")" ]
 	# conmon creates the (empty) log file before its --log-tag check.
@@ -142,7 +142,7 @@ expect_invalid() {
 		without --log-level
 		run --separate-stderr "$FAKEMGR" -t 20 -w -- "$SHIM" "${ARGS[@]}" --log-level "$level" 3>&-
 		echo "$level: status $status, sync '$output', stderr: $stderr"
-		! grep -Eqi 'log.level' <<<"$stderr"
+		! grep -Eqi 'log.level' <<<"$stderr" || false
 		[[ $output == '{"data": -1'* ]]
 	done
 }

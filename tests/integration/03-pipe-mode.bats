@@ -23,7 +23,7 @@ setup() {
 	# An empty line is an F record with empty content ("... stdout F ").
 	grep -Eq "${K8S_RE}\$" "$LOGFILE"
 	# No carriage returns in pipe mode.
-	! grep -q $'\r' "$LOGFILE"
+	! grep -q $'\r' "$LOGFILE" || false
 }
 
 @test "pipe: the timestamp is local time with 9 fractional digits and a numeric offset" {

@@ -20,7 +20,7 @@ setup() {
 	log_has "$LOGFILE" stdout F $'world\r'
 	[ "$(log_content "$LOGFILE")" = $'hello\r\nworld\r' ]
 	# One stream only.
-	! grep -q ' stderr ' "$LOGFILE"
+	! grep -q ' stderr ' "$LOGFILE" || false
 }
 
 @test "terminal: the container has a real terminal on stdin, stdout and stderr" {

@@ -42,10 +42,10 @@ fds_of() {
 	log_content "$LOGFILE" stdout
 	# Inside: pid 1 has stdin, stdout, stderr and nothing else.
 	[ -z "$(log_content "$LOGFILE" stdout | awk '$9 ~ /^[0-9]+$/ && $9 >= 3')" ]
-	! grep -q leak "$LOGFILE"
+	! grep -q leak "$LOGFILE" || false
 	# Outside, the same process.
 	[ "$(fds_of "$CTR_PID")" = "0 1 2" ]
-	! ls -l "/proc/$CTR_PID/fd" | grep -q 'leak\|socket'
+	! ls -l "/proc/$CTR_PID/fd" | grep -q 'leak\|socket' || false
 	touch "$B/share/go"
 	wait_exit
 }
@@ -58,7 +58,7 @@ fds_of() {
 	wait_for -m "listing in the log" log_has "$LOGFILE" stdout F $'listed\r'
 	log_content "$LOGFILE" stdout
 	[ -z "$(log_content "$LOGFILE" stdout | tr -d '\r' | awk '$9 ~ /^[0-9]+$/ && $9 >= 3')" ]
-	! grep -q leak "$LOGFILE"
+	! grep -q leak "$LOGFILE" || false
 	[ "$(fds_of "$CTR_PID")" = "0 1 2" ]
 	# All three on the terminal.
 	local fd
@@ -91,7 +91,7 @@ fds_of() {
 	wait_for -m "exit command running" test -n "$(_pids_with_cid "$B/exitcmd")"
 	pid_alive "$MON_PID"
 	ls -l "/proc/$MON_PID/fd"
-	! ls -l "/proc/$MON_PID/fd" | grep -q "$B/port-reservation"
+	! ls -l "/proc/$MON_PID/fd" | grep -q "$B/port-reservation" || false
 	touch "$B/go2"
 	wait_shim_gone
 }
