@@ -90,7 +90,14 @@ demo: deps all
 bench: deps all $(BENCH_BINS)
 	@BUILD=$(BUILD) bench/run.sh
 
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+valgrind: all
+	@tests/valgrind.sh
+
 clean:
-	rm -rf build build-san bin demo/bin
+	rm -rf build build-san build-fuzz bin demo/bin
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d demo/bin/*.d)

@@ -212,6 +212,12 @@ static void attach_read(struct attach_client *c)
 			break;
 		}
 		if (n == 0) {
+			/* SEQPACKET reads an empty datagram and the end alike; only the
+			 * end reads as 0 again. */
+			char probe;
+			ssize_t again = recv(c->w.fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+			if (again != 0)
+				continue;
 			c->rd_closed = true;
 			shutdown(c->w.fd, SHUT_RD);
 			diag_debug("attach: client %u closed its input", c->id);

@@ -147,6 +147,41 @@ static void k8slog_report_loss(struct k8slog *k, size_t bytes, int errnum)
 	}
 }
 
+static void k8slog_switch_file(struct k8slog *k);
+
+/* Writes the batch; the batch's iovecs are left as they were, so a failed
+ * batch can be tried again. */
+static int k8slog_write_batch(struct k8slog *k)
+{
+	ssize_t n;
+	do
+		n = writev(k->fd, k->iov, k->n_iov);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n == k->batch_bytes)
+		return 0;
+	/* A short write: go on from a copy. */
+	struct iovec *rest = xmalloc((size_t)k->n_iov * sizeof(*rest));
+	memcpy(rest, k->iov, (size_t)k->n_iov * sizeof(*rest));
+	int cnt = k->n_iov;
+	struct iovec *p = rest;
+	while (cnt > 0 && (size_t)n >= p->iov_len) {
+		n -= (ssize_t)p->iov_len;
+		p++;
+		cnt--;
+	}
+	if (cnt > 0) {
+		p->iov_base = (char *)p->iov_base + n;
+		p->iov_len -= (size_t)n;
+	}
+	int rc = writev_all(k->fd, p, cnt);
+	int saved = errno;
+	free(rest);
+	errno = saved;
+	return rc;
+}
+
 static void k8slog_flush(struct k8slog *k)
 {
 	if (k->n_iov == 0)
@@ -155,7 +190,24 @@ static void k8slog_flush(struct k8slog *k)
 	if (k->fd < 0) {
 		k8slog_report_loss(k, bytes, EBADF);
 	} else {
-		if (writev_all(k->fd, k->iov, k->n_iov) < 0) {
+		int rc = k8slog_write_batch(k);
+		if (rc < 0 && errno == ENOSPC && k->opts.rotate && k->file_end > 0 && !k->lines[0].committed_open &&
+		    !k->lines[1].committed_open) {
+			/* A full disk with rotation on: dropping the oldest file may
+			 * be all it takes. The batch holds whole lines' beginnings, so
+			 * it can go to the new file as it is. */
+			off_t old_end = k->file_end;
+			if (ftruncate(k->fd, k->file_end) < 0)
+				diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
+			k8slog_switch_file(k);
+			for (int i = 0; i < 2; i++)
+				if (k->lines[i].open)
+					k->lines[i].start -= old_end;
+			rc = k->fd >= 0 ? k8slog_write_batch(k) : -1;
+			if (rc < 0 && k->fd < 0)
+				errno = EBADF;
+		}
+		if (rc < 0) {
 			int saved = errno;
 			/* Cut the batch off, and the beginnings of lines it would have
 			 * finished, so no torn record or line stays in the file. */
@@ -192,12 +244,10 @@ static void k8slog_flush(struct k8slog *k)
 	k->batch_bytes = 0;
 }
 
-static void k8slog_rotate(struct k8slog *k)
+/* Moves on to a new file: renames in rotation mode, starts PATH over
+ * otherwise (conmon 2.1.6). Line state is the caller's business. */
+static void k8slog_switch_file(struct k8slog *k)
 {
-	k8slog_flush(k);
-	/* Offsets of the old file mean nothing in the new one. */
-	for (int i = 0; i < 2; i++)
-		k->lines[i].open = k->lines[i].committed_open = false;
 	if (k->fd >= 0 && fsync(k->fd) < 0)
 		diag_warn("log %s: fsync: %s", k->path, strerror(errno));
 	if (k->opts.rotate) {
@@ -233,6 +283,15 @@ static void k8slog_rotate(struct k8slog *k)
 		free(tmp);
 	}
 	k->size = 0;
+}
+
+static void k8slog_rotate(struct k8slog *k)
+{
+	k8slog_flush(k);
+	/* Offsets of the old file mean nothing in the new one. */
+	for (int i = 0; i < 2; i++)
+		k->lines[i].open = k->lines[i].committed_open = false;
+	k8slog_switch_file(k);
 }
 
 static void k8slog_add_record(struct k8slog *k, const char *hdr_time, int si, const char *data, size_t len,
