@@ -1311,6 +1311,8 @@ int main(int argc, char **argv)
 	s.sig_fd = signals_setup();
 	if (s.sig_fd < 0) {
 		diag_err("signalfd: %s", strerror(errno));
+		free(dir);
+		free(sock_path);
 		return EXIT_SETUP;
 	}
 
@@ -1321,6 +1323,8 @@ int main(int argc, char **argv)
 			diag_err("%s: connection refused (is the container running?)", sock_path);
 		else
 			diag_err("%s: %s", sock_path, strerror(errno));
+		free(dir);
+		free(sock_path);
 		return EXIT_SETUP;
 	}
 
