@@ -294,7 +294,8 @@ static void k8slog_rotate(struct k8slog *k)
 	k8slog_switch_file(k);
 }
 
-static void k8slog_add_record(struct k8slog *k, const char *hdr_time, int si, const char *data, size_t len,
+/* hdr: the chunk's "TIMESTAMP STREAM F " header, built once per chunk. */
+static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const char *data, size_t len,
 			      bool partial)
 {
 	size_t rec_len = K8S_HDR_LEN + len + (partial ? 1 : 0);
@@ -327,12 +328,9 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr_time, int si, co
 		k8slog_flush(k);
 
 	char *h = k->stage + k->stage_used;
-	memcpy(h, hdr_time, K8S_TIMESTAMP_LEN);
-	h[K8S_TIMESTAMP_LEN] = ' ';
-	memcpy(h + K8S_TIMESTAMP_LEN + 1, si == 0 ? "stdout" : "stderr", 6);
-	h[K8S_TIMESTAMP_LEN + 7] = ' ';
-	h[K8S_TIMESTAMP_LEN + 8] = partial ? 'P' : 'F';
-	h[K8S_TIMESTAMP_LEN + 9] = ' ';
+	memcpy(h, hdr, K8S_HDR_LEN);
+	if (partial)
+		h[K8S_TIMESTAMP_LEN + 8] = 'P';
 	size_t used = K8S_HDR_LEN;
 	if (copy) {
 		memcpy(h + used, data, len);
@@ -361,8 +359,9 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr_time, int si, co
 static void k8slog_write(struct logdrv *drv, const struct output_chunk *chunk)
 {
 	struct k8slog *k = (struct k8slog *)drv;
-	char ts[K8S_TIMESTAMP_LEN + 1];
+	char ts[K8S_HDR_LEN + 1];
 	k8slog_time(k, &chunk->when, ts);
+	memcpy(ts + K8S_TIMESTAMP_LEN, chunk->stream == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
 	int si = chunk->stream == STREAM_STDERR ? 1 : 0;
 	const char *p = chunk->data, *end = chunk->data + chunk->len;
 	while (p < end) {
