@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct lineread {
 	char *buf; /* the pending unterminated line */
@@ -34,6 +35,10 @@ bool lineread_pending(const struct lineread *lr);
 /* At the end of the input: hands out the unterminated last line, if there
  * is one (true), and clears it. An overlong last line was already reported
  * and gives false. */
+/* Reads fd until EOF or EAGAIN, feeding every piece to lr. Returns the
+ * bytes read, or -1 on a read error. */
+ssize_t lineread_read_fd(struct lineread *lr, int fd, lineread_line_cb line_cb, lineread_long_cb long_cb, void *arg);
+
 bool lineread_take_last(struct lineread *lr, const char **line, size_t *len, unsigned long *lineno);
 
 #endif

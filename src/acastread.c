@@ -197,23 +197,7 @@ void acastread_feed(struct acastread *r, const void *data, size_t len)
 
 ssize_t acastread_read_fd(struct acastread *r, int fd)
 {
-	char chunk[65536];
-	size_t total = 0;
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		acastread_feed(r, chunk, (size_t)n);
-		total += (size_t)n;
-	}
-	return (ssize_t)total;
+	return lineread_read_fd(&r->lines, fd, line_cb, long_cb, r);
 }
 
 void acastread_finish(struct acastread *r)

@@ -2,8 +2,10 @@
  * readers. */
 #include "lineread.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -97,4 +99,25 @@ bool lineread_take_last(struct lineread *lr, const char **line, size_t *len, uns
 	*lineno = lr->line;
 	lr->len = 0;
 	return true;
+}
+
+ssize_t lineread_read_fd(struct lineread *lr, int fd, lineread_line_cb line_cb, lineread_long_cb long_cb, void *arg)
+{
+	char chunk[65536];
+	size_t total = 0;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		lineread_feed(lr, chunk, (size_t)n, line_cb, long_cb, arg);
+		total += (size_t)n;
+	}
+	return (ssize_t)total;
 }
