@@ -693,6 +693,8 @@ static void input_eof(struct session *s)
 
 static unsigned char rl_feed_buf[STDIN_READ_SIZE + DETACH_FEED_EXTRA];
 static size_t rl_feed_len, rl_feed_pos;
+/* A signal arrived while readline waited for a key of its own. */
+static bool rl_interrupted;
 
 static int rl_feed_getc(FILE *f)
 {
@@ -703,10 +705,24 @@ static int rl_feed_getc(FILE *f)
 	 * does, a blocking read is the only correct answer. */
 	unsigned char c;
 	ssize_t n;
-	do
+	for (;;) {
+		/* Signals only reach us through the signalfd: watch it too, or a
+		 * ctrl-c here would wait for a key that never comes. */
+		struct pollfd pfd[2] = {{.fd = fileno(f), .events = POLLIN}, {.fd = rl_session->sig_fd, .events = POLLIN}};
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return EOF;
+		}
+		if (pfd[1].revents & POLLIN) {
+			rl_interrupted = true;
+			return EOF;
+		}
 		n = read(fileno(f), &c, 1);
-	while (n < 0 && errno == EINTR);
-	return n == 1 ? c : EOF;
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return n == 1 ? c : EOF;
+	}
 }
 
 static int rl_feed_available(void)
@@ -823,6 +839,13 @@ static void rl_on_line(char *line)
 	/* The prompt and the line stay on the screen as they are. */
 	held_reset(&s->held);
 	rl_set_prompt("");
+	if (rl_interrupted) {
+		/* Not an end of input, nor a line the user chose to send: the
+		 * pending signal is handled next. */
+		rl_interrupted = false;
+		free(line);
+		return;
+	}
 	if (!line) {
 		rl_callback_handler_remove();
 		s->rl_active = false;
