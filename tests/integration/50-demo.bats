@@ -140,7 +140,7 @@ use_test_user() {
 	require_root
 	session s1 'expect ptyman> ' \
 		'send run -it --name keep\r' 'expect # ' \
-		'send X=sur""vived\r' 'expect # ' \
+		'send X=sur""vived; echo set-$X\r' 'expect set-survived' \
 		'send \x10\x11' 'expect ptyman> ' 'send quit\r' 'wait 0'
 	ps_has keep running
 	# A second ptyman knows nothing but the state directory.
