@@ -4,7 +4,7 @@
 # Debian 12 machine. Without root it only reports what is missing.
 set -e
 pkgs="build-essential runc crun busybox-static libreadline-dev libcmocka-dev libjson-c-dev
-bats socat tmux jq psmisc conmon podman asciinema"
+bats socat tmux jq psmisc conmon podman asciinema clang libclang-rt-14-dev valgrind iproute2"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
