@@ -28,7 +28,4 @@ void proc_cloexec_from(int lowfd, int keep);
  * 255 when it could not run. */
 int proc_run_exit_command(const char *path, const char *const *args, size_t n_args, int delay);
 
-/* Writes the decimal exit code to path, atomically, no newline, mode 0644. */
-int proc_write_exit_file(const char *path, int code);
-
 #endif

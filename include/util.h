@@ -41,6 +41,10 @@ int parse_int(const char *s, int min, int max, int *out);
  * rename, fsync of the directory. mode is the file's final mode. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* value as bare decimal (no newline: podman reads it with Atoi), written
+ * atomically with mode 0644. Exit files and pid files. */
+int write_decimal_file(const char *path, long long value);
+
 /* Opens a log file for appending, created 0600: never follows a symlink
  * planted at path, never blocks on a fifo planted there, and refuses
  * anything that is not a regular file (errno EINVAL). flags carries the

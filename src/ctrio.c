@@ -257,10 +257,6 @@ static void ctrio_out_cb(struct watch *w, uint32_t events)
 		more = true;
 		if (!o->is_pty && (size_t)n < CTRIO_READ_SIZE)
 			break; /* level-triggered pipes are reported again if more comes */
-		if (!o->is_pty) {
-			ctrio_burst_done(st);
-			off = 0;
-		}
 	}
 	ctrio_burst_done(st);
 	/* Stopped early to stay fair: an edge-triggered source must be resumed. */

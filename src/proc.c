@@ -120,10 +120,3 @@ int proc_run_exit_command(const char *path, const char *const *args, size_t n_ar
 	}
 	return status;
 }
-
-int proc_write_exit_file(const char *path, int code)
-{
-	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "%d", code);
-	return write_file_atomic(path, buf, (size_t)n, 0644);
-}

@@ -68,7 +68,6 @@ struct shim {
 	struct watch signal_w;
 	struct watch timer_w; /* runtime deadline, then --timeout, then the drain deadline */
 
-	int console_listen_fd;
 	char *console_path;
 	struct watch console_listen_w;
 	struct watch console_conn_w;
@@ -96,8 +95,6 @@ struct shim {
 	size_t n_early;
 	bool exit_command_due;
 };
-
-static void shim_finish(struct shim *s);
 
 /* ---- output path ---------------------------------------------------- */
 
@@ -429,9 +426,7 @@ static void shim_console_settle(struct shim *s)
 
 static void shim_write_conmon_pidfile(const char *path, pid_t pid)
 {
-	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "%d", pid);
-	if (write_file_atomic(path, buf, (size_t)n, 0644) < 0)
+	if (write_decimal_file(path, pid) < 0)
 		diag_err("--conmon-pidfile %s: %s", path, strerror(errno));
 }
 
@@ -700,10 +695,10 @@ static void shim_start(struct shim *s)
 		else
 			ctrio_set_pipes(s->io, out_r, err_r, in_w);
 		if (cfg->terminal && !cfg->no_runtime) {
-			s->console_listen_fd = console_listen(&s->console_path);
-			if (s->console_listen_fd < 0)
+			int fd = console_listen(&s->console_path);
+			if (fd < 0)
 				shim_failf(s, "console socket: %s", strerror(errno));
-			watch_init(&s->console_listen_w, s->console_listen_fd, shim_console_listen_cb, s);
+			watch_init(&s->console_listen_w, fd, shim_console_listen_cb, s);
 			loop_add(s->loop, &s->console_listen_w, EPOLLIN);
 		}
 	}
@@ -753,12 +748,8 @@ static void shim_created(struct shim *s)
 		close_fd(&s->exec_error_fd);
 		if (n == (ssize_t)sizeof(err))
 			shim_failf(s, "exec %s: %s", cfg->command[0], strerror(err));
-		if (cfg->container_pidfile_given) {
-			char pidbuf[16];
-			int len = snprintf(pidbuf, sizeof(pidbuf), "%d", s->ctr_pid);
-			if (write_file_atomic(cfg->container_pidfile, pidbuf, (size_t)len, 0644) < 0)
-				diag_warn("container pid file %s: %s", cfg->container_pidfile, strerror(errno));
-		}
+		if (cfg->container_pidfile_given && write_decimal_file(cfg->container_pidfile, s->ctr_pid) < 0)
+			diag_warn("container pid file %s: %s", cfg->container_pidfile, strerror(errno));
 	} else {
 		if (!WIFEXITED(s->runtime_status) || WEXITSTATUS(s->runtime_status) != 0 || s->runtime_timed_out)
 			shim_runtime_failed(s);
@@ -815,13 +806,13 @@ static void shim_finish(struct shim *s)
 
 	if (cfg->persist_dir) {
 		char *p = xasprintf("%s/exit", cfg->persist_dir);
-		if (proc_write_exit_file(p, code) < 0)
+		if (write_decimal_file(p, code) < 0)
 			diag_err("exit file %s: %s", p, strerror(errno));
 		free(p);
 	}
 	if (cfg->exit_dir) {
 		char *p = xasprintf("%s/%s", cfg->exit_dir, cfg->cid);
-		if (proc_write_exit_file(p, code) < 0)
+		if (write_decimal_file(p, code) < 0)
 			diag_err("exit file %s: %s", p, strerror(errno));
 		free(p);
 	}
@@ -894,7 +885,6 @@ int main(int argc, char **argv)
 		.sync_fd = sync_fd_from_env("_OCI_SYNCPIPE"),
 		.start_fd = sync_fd_from_env("_OCI_STARTPIPE"),
 		.attach_pipe_fd = cfg.exec_attach ? sync_fd_from_env("_OCI_ATTACHPIPE") : -1,
-		.console_listen_fd = -1,
 		.exec_error_fd = -1,
 	};
 	watch_init(&s.console_listen_w, -1, shim_console_listen_cb, &s);

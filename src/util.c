@@ -187,6 +187,13 @@ fail:;
 	return -1;
 }
 
+int write_decimal_file(const char *path, long long value)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%lld", value);
+	return write_file_atomic(path, buf, (size_t)n, 0644);
+}
+
 int open_log_file(const char *path, int flags)
 {
 	int fd = open(path, O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | flags,

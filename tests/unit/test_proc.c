@@ -23,6 +23,7 @@
 
 #include "diag.h"
 #include "proc.h"
+#include "util.h"
 
 static char self_exe[PATH_MAX];
 
@@ -125,7 +126,7 @@ static void test_exit_file(void **state)
 	const int codes[] = {0, 1, 137, 255, -1, 2147483647};
 	const char *want[] = {"0", "1", "137", "255", "-1", "2147483647"};
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		assert_int_equal(proc_write_exit_file(path, codes[i]), 0);
+		assert_int_equal(write_decimal_file(path, codes[i]), 0);
 		char *got = slurp(path);
 		assert_non_null(got);
 		/* podman reads it with Atoi: no newline, nothing else. */
@@ -144,7 +145,7 @@ static void test_exit_file(void **state)
 	char bad[160];
 	snprintf(bad, sizeof(bad), "%s/missing/ctr-id", dir);
 	errno = 0;
-	assert_int_equal(proc_write_exit_file(bad, 0), -1);
+	assert_int_equal(write_decimal_file(bad, 0), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(count_entries(dir), 0);
 	assert_int_equal(rmdir(dir), 0);
