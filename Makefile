@@ -1,5 +1,14 @@
-# ptyshim build. Every module in src/ (except the mains, src/ptyshim*.c) goes
-# into one static archive; each binary links only the members it uses.
+# ptyshim build. Every folder of src/ is one static archive; a program is
+# its main plus the archives it may use, so an include arrow that points the
+# wrong way (the log tool reaching into the daemon, base reaching into
+# anything) fails the link instead of hiding in a header.
+#
+#   base    shared by every program: util diag buf loop sock exitfile …
+#   logfmt  log formats, read and written (k8s-file reader, asciicast, time)
+#   shim    the daemon (ptyshim) and its log drivers
+#   client  what the client tools share: the terminal, the shim's peer info
+#   attach  ptyshim-attach
+#   logs    ptyshim-logs
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -13,66 +22,88 @@ LDFLAGS += -fsanitize=address,undefined
 BUILD   := build-san
 endif
 
-MAINS      := src/ptyshim.c src/ptyshim-attach.c src/ptyshim-logs.c
-LIB_SRCS   := $(filter-out $(MAINS),$(wildcard src/*.c))
-LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
-LIB        := $(BUILD)/libptyshim.a
+# Which archives each program links, in link order (users before what they use).
+USES_ptyshim        := shim logfmt base
+USES_ptyshim-attach := attach client base
+USES_ptyshim-logs   := logs client logfmt base
+USES_ptyman         := client base
+LIBS_ptyshim        := -lutil
+LIBS_ptyshim-attach := -lreadline -ljson-c
+LIBS_ptyshim-logs   := -ljson-c -lm
+LIBS_ptyman         := -lreadline -ljson-c -lutil
+# Where each program's main lives.
+MAIN_ptyshim        := shim
+MAIN_ptyshim-attach := attach
+MAIN_ptyshim-logs   := logs
+
+PROGRAMS   := ptyshim ptyshim-attach ptyshim-logs
+FOLDERS    := base logfmt shim client attach logs
+ALL_LIBS   := shim attach logs client logfmt base
+TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm
+
+lib        = $(BUILD)/lib$(1).a
+libs_of    = $(foreach f,$(1),$(call lib,$(f)))
+MAIN_SRCS  := $(foreach p,$(PROGRAMS),src/$(MAIN_$(p))/$(p).c)
+define folder_rules
+SRCS_$(1) := $$(filter-out $$(MAIN_SRCS),$$(wildcard src/$(1)/*.c))
+OBJS_$(1) := $$(SRCS_$(1):src/%.c=$$(BUILD)/%.o)
+$$(call lib,$(1)): $$(OBJS_$(1))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(FOLDERS),$(eval $(call folder_rules,$(f))))
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS:= $(wildcard tests/helpers/*.c)
 HELPER_BINS:= $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 DEMO_SRCS  := $(wildcard demo/*.c)
-DEMO_BINS  := $(DEMO_SRCS:demo/%.c=demo/bin/%)
-BENCH_SRCS := $(wildcard bench/*.c)
-BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+DEMO_OBJS  := $(DEMO_SRCS:demo/%.c=$(BUILD)/demo/%.o)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
-BINARIES   := $(patsubst src/%.c,$(BIN)/%,$(wildcard $(MAINS)))
+BINARIES   := $(PROGRAMS:%=$(BIN)/%)
 
 # bin/ holds one flavour at a time (plain or SANITIZE=1); switching relinks.
 FLAVOUR    := $(BIN)/.flavour-$(notdir $(BUILD))
 
 .PHONY: all test unit integration demo bench clean deps fuzz valgrind
-all: $(BINARIES) $(HELPER_BINS) $(DEMO_BINS)
+all: $(BINARIES) $(HELPER_BINS) demo/bin/ptyman
 
 $(BUILD)/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
-$(LIB): $(LIB_OBJS)
-	@rm -f $@
-	$(AR) rcs $@ $^
-
 $(FLAVOUR):
 	@mkdir -p $(BIN) && rm -f $(BIN)/.flavour-* && touch $@
 
-$(BIN)/ptyshim: $(BUILD)/ptyshim.o $(LIB) $(FLAVOUR)
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/ptyshim.o $(LIB) -lutil
+.SECONDEXPANSION:
+$(BIN)/%: $(BUILD)/$$(MAIN_$$*)/$$*.o $$(call libs_of,$$(USES_$$*)) $(FLAVOUR)
+	$(CC) $(LDFLAGS) -o $@ $< $(call libs_of,$(USES_$*)) $(LIBS_$*)
 
-$(BIN)/ptyshim-attach: $(BUILD)/ptyshim-attach.o $(LIB) $(FLAVOUR)
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/ptyshim-attach.o $(LIB) -lreadline -ljson-c
-
-$(BIN)/ptyshim-logs: $(BUILD)/ptyshim-logs.o $(LIB) $(FLAVOUR)
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/ptyshim-logs.o $(LIB) -ljson-c -lm
-
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(BUILD)/demo/%.o: demo/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lcmocka -lutil -lreadline -ljson-c -lm
+	$(CC) $(CPPFLAGS) -Idemo $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
 
-$(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
+demo/bin/ptyman: $(DEMO_OBJS) $(call libs_of,$(USES_ptyman)) $(FLAVOUR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lutil -ljson-c -lm
+	$(CC) $(LDFLAGS) -o $@ $(DEMO_OBJS) $(call libs_of,$(USES_ptyman)) $(LIBS_ptyman)
 
-$(BUILD)/bench/%: bench/%.c $(LIB)
+# Tests and helpers may use every archive: they test the modules one by one.
+$(BUILD)/tests/%: tests/unit/%.c $(call libs_of,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lutil -ljson-c -lm
+	$(CC) $(CPPFLAGS) -Idemo $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) $(TEST_LIBS)
 
-demo/bin/%: demo/%.c $(LIB) $(FLAVOUR)
+$(BUILD)/helpers/%: tests/helpers/%.c $(call libs_of,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) -lreadline -ljson-c -lutil
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm
+
+$(BUILD)/bench/%: tests/bench/%.c $(call libs_of,$(ALL_LIBS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm
 
 deps:
-	@scripts/deps.sh
+	@tests/deps.sh
 
 # make test: unit tests (cmocka) and integration tests (bats), one summary line.
 test: deps all $(UNIT_BINS)
@@ -88,7 +119,7 @@ demo: deps all
 	@demo/run-demo.sh
 
 bench: deps all $(BENCH_BINS)
-	@BUILD=$(BUILD) bench/run.sh
+	@BUILD=$(BUILD) tests/bench/run.sh
 
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -100,4 +131,4 @@ valgrind: all
 clean:
 	rm -rf build build-san build-fuzz bin demo/bin
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d demo/bin/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

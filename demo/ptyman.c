@@ -23,9 +23,10 @@
  * `ptyman --gate FIFO -- CMD…`) until the attach client is connected, which
  * is what runc's exec.fifo does for real containers: no early output is lost
  * to a client that was not there yet. */
-#include "diag.h"
-#include "proc.h"
-#include "util.h"
+#include "base/child.h"
+#include "base/diag.h"
+#include "shim/proc.h"
+#include "base/util.h"
 
 #include "ptyman_words.h"
 
@@ -247,7 +248,7 @@ static int signal_parse(const char *s)
  * it reads through its signalfd, and a blocked mask survives exec). */
 static void child_prepare(void)
 {
-	proc_reset_signals();
+	child_reset_signals();
 }
 
 /* fork() with our stdio flushed, so nothing buffered is written twice. */
@@ -256,15 +257,6 @@ static pid_t pm_fork(void)
 	fflush(stdout);
 	fflush(stderr);
 	return fork();
-}
-
-static int status_code(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return 255;
 }
 
 static int wait_child(pid_t pid)
@@ -276,7 +268,7 @@ static int wait_child(pid_t pid)
 			return 255;
 		}
 	}
-	return status_code(st);
+	return child_exit_code(st);
 }
 
 /* Run argv with the terminal (ptyman's own stdio) and wait for it. */

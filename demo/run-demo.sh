@@ -1,5 +1,5 @@
 #!/bin/bash
-# demo/run-demo.sh: what `make demo` runs after scripts/deps.sh and make all.
+# demo/run-demo.sh: what `make demo` runs after tests/deps.sh and make all.
 # On a terminal it starts ptyman with `run -it`, so the person lands in a
 # busybox container (or, without root, in a shell run by ptyshim
 # --no-runtime) and gets the ptyman prompt after detaching or exiting.
@@ -7,7 +7,7 @@
 # it says so in one line and runs a short scripted demonstration instead.
 #
 # Usage: demo/run-demo.sh [--no-build]
-#   --no-build       do not run scripts/deps.sh and make (make demo did)
+#   --no-build       do not run tests/deps.sh and make (make demo did)
 # Environment:
 #   PTYMAN_STATE=dir ptyman's state directory (default: ptyman's own
 #                    default on a terminal, a temporary one otherwise)
@@ -25,7 +25,7 @@ case ${1:-} in
 esac
 # Under make, the demo target has already done both.
 if $build && [[ -z ${MAKELEVEL:-} ]]; then
-	scripts/deps.sh || exit 1
+	tests/deps.sh || exit 1
 	make -s all || exit 1
 fi
 

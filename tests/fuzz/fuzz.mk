@@ -7,8 +7,8 @@ FUZZ_BUILD ?= build-fuzz
 SAN        := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(SAN)
 
-MAINS      := src/ptyshim.c src/ptyshim-attach.c src/ptyshim-logs.c
-LIB_SRCS   := $(filter-out $(MAINS),$(wildcard src/*.c))
+# Every module of every folder but the programs' mains (src/*/ptyshim*.c).
+LIB_SRCS   := $(filter-out src/%/ptyshim.c src/%/ptyshim-attach.c src/%/ptyshim-logs.c,$(wildcard src/*/*.c))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 LIB        := $(FUZZ_BUILD)/libptyshim-fuzz.a
 TARGETS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -27,4 +27,4 @@ $(LIB): $(LIB_OBJS)
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(LIB) -lutil -ljson-c -lm
 
--include $(wildcard $(FUZZ_BUILD)/obj/*.d $(FUZZ_BUILD)/*.d)
+-include $(wildcard $(FUZZ_BUILD)/obj/*/*.d $(FUZZ_BUILD)/*.d)

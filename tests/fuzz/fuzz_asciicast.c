@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acastread.h"
-#include "asciicast.h"
+#include "logfmt/acastread.h"
+#include "logfmt/asciicast.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,11 +7,11 @@
  * output chunks of any size are broadcast on either stream; the input
  * queue fills and empties; the loop runs. Checked:
  *  - input: only while the server was told there is room; at most
- *    ATTACH_MAX_INPUT bytes a call; every datagram arrives intact (cut to
+ *    STREAM_ATTACH_MAX_INPUT bytes a call; every datagram arrives intact (cut to
  *    the limit), in order per client, at most once; at the end, every
  *    datagram of a client that is still connected and was not cut off has
  *    arrived (nothing is lost while a client behaves);
- *  - output: frames are one stream byte and 1..ATTACH_MAX_PAYLOAD bytes,
+ *  - output: frames are one stream byte and 1..STREAM_ATTACH_MAX_PAYLOAD bytes,
  *    and a client reads exactly the broadcast bytes since it was accepted,
  *    in order and with the right stream, up to where it may have been cut
  *    off (then it reads EOF);
@@ -28,11 +28,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "attach_proto.h"
-#include "console.h"
-#include "diag.h"
-#include "loop.h"
+#include "shim/attach.h"
+#include "base/stream.h"
+#include "shim/console.h"
+#include "base/diag.h"
+#include "base/loop.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -114,13 +114,13 @@ static size_t cb_input(void *ctx, const void *data, size_t len)
 {
 	(void)ctx;
 	const unsigned char *p = data;
-	if (!S.room || len > ATTACH_MAX_INPUT || len < HDR || p[0] != 0xa5 || p[1] >= MAX_CLIENTS)
+	if (!S.room || len > STREAM_ATTACH_MAX_INPUT || len < HDR || p[0] != 0xa5 || p[1] >= MAX_CLIENTS)
 		abort();
 	struct client *c = &S.c[p[1]];
 	size_t seq = (size_t)p[2] | (size_t)p[3] << 8 | (size_t)p[4] << 16 | (size_t)p[5] << 24;
 	if (seq < c->next_in || seq >= c->n_sent)
 		abort(); /* a duplicate, out of order, or never sent */
-	size_t want = c->sent_len[seq] > ATTACH_MAX_INPUT ? ATTACH_MAX_INPUT : c->sent_len[seq];
+	size_t want = c->sent_len[seq] > STREAM_ATTACH_MAX_INPUT ? STREAM_ATTACH_MAX_INPUT : c->sent_len[seq];
 	if (len != want)
 		abort();
 	for (size_t i = HDR; i < len; i++)
@@ -162,7 +162,7 @@ static void client_read(int k)
 	struct client *c = &S.c[k];
 	if (!c->used || c->fd < 0 || c->eof)
 		return;
-	unsigned char buf[ATTACH_MAX_PAYLOAD + 64];
+	unsigned char buf[STREAM_ATTACH_MAX_PAYLOAD + 64];
 	for (;;) {
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
@@ -176,7 +176,7 @@ static void client_read(int k)
 			c->eof = true;
 			return;
 		}
-		if (!c->accepted || n < 2 || (size_t)n > ATTACH_MAX_PAYLOAD + 1)
+		if (!c->accepted || n < 2 || (size_t)n > STREAM_ATTACH_MAX_PAYLOAD + 1)
 			abort();
 		size_t len = (size_t)n - 1;
 		/* The chunk holding c->pos; frames never straddle chunks. */

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "diag.h"
+#include "shim/cli.h"
+#include "base/diag.h"
 
 #define MAX_ARGS 64
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detach.h"
+#include "attach/detach.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,10 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "diag.h"
-#include "k8slog.h"
-#include "k8sread.h"
-#include "logtime.h"
+#include "base/diag.h"
+#include "shim/k8slog.h"
+#include "logfmt/k8sread.h"
+#include "logfmt/logtime.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,8 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "console.h"
-#include "util.h"
+#include "shim/console.h"
+#include "base/util.h"
 
 #define EXIT_TIMEOUT 124
 #define EXIT_USAGE 2

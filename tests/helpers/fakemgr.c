@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/child.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -255,15 +256,6 @@ static void child_exec(const struct opts *o, int sync_fd, int start_fd, int atta
 	child_die(o->argv[0]);
 }
 
-static int status_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return EXIT_FAIL;
-}
-
 static void write_out(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -397,7 +389,7 @@ static int wait_monitor(int sigfd, int64_t deadline)
 		pid_t w = waitpid(-1, &status, WNOHANG);
 		if (w > 0) {
 			if (first < 0)
-				first = status_code(status);
+				first = child_exit_code(status);
 			continue;
 		}
 		if (w < 0 && errno == ECHILD)
@@ -481,7 +473,7 @@ int main(int argc, char **argv)
 	}
 
 	int first = wait_first(pid, sigfd, outp[0], errp[0], deadline);
-	int code = status_code(first);
+	int code = child_exit_code(first);
 
 	if (o.exec_attach) {
 		deadline = now_ms() + o.timeout_ms;

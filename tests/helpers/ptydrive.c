@@ -30,6 +30,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "base/child.h"
 
 #define EXIT_SCRIPT 255
 #define TAIL_BYTES 1500
@@ -196,7 +197,7 @@ static void try_reap(void)
 	pid_t w = waitpid(st.child, &status, WNOHANG);
 	if (w == st.child) {
 		st.reaped = true;
-		st.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		st.status = child_exit_code(status);
 	}
 }
 

@@ -18,11 +18,11 @@
 
 #include <cmocka.h>
 
-#include "acastlog.h"
-#include "acastread.h"
-#include "asciicast.h"
-#include "diag.h"
-#include "util.h"
+#include "shim/acastlog.h"
+#include "logfmt/acastread.h"
+#include "logfmt/asciicast.h"
+#include "base/diag.h"
+#include "base/util.h"
 
 /* Parse one JSON text strictly, rejecting invalid UTF-8. */
 static struct json_object *parse_json(const char *s, size_t len)

@@ -24,11 +24,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "attach_proto.h"
-#include "console.h"
-#include "diag.h"
-#include "loop.h"
+#include "shim/attach.h"
+#include "base/stream.h"
+#include "shim/console.h"
+#include "base/diag.h"
+#include "base/loop.h"
 
 /* ------------------------------------------------------------ fixture */
 
@@ -285,10 +285,10 @@ static void test_framing(void **state)
 	assert_non_null(big);
 	for (size_t i = 0; i < 20000; i++)
 		big[i] = (char)pattern(i);
-	broadcast(f, STREAM_STDOUT, big, ATTACH_MAX_PAYLOAD);
-	assert_int_equal(recv_dgram(c, buf, sizeof(buf), 2000), ATTACH_MAX_PAYLOAD + 1);
-	assert_int_equal(buf[0], ATTACH_STREAM_STDOUT);
-	assert_memory_equal(buf + 1, big, ATTACH_MAX_PAYLOAD);
+	broadcast(f, STREAM_STDOUT, big, STREAM_ATTACH_MAX_PAYLOAD);
+	assert_int_equal(recv_dgram(c, buf, sizeof(buf), 2000), STREAM_ATTACH_MAX_PAYLOAD + 1);
+	assert_int_equal(buf[0], STREAM_STDOUT);
+	assert_memory_equal(buf + 1, big, STREAM_ATTACH_MAX_PAYLOAD);
 
 	/* 20000 bytes: 8193, 8193, 3617 (podman reads with an 8193-byte buffer). */
 	broadcast(f, STREAM_STDOUT, big, 20000);
@@ -297,7 +297,7 @@ static void test_framing(void **state)
 	for (int i = 0; i < 3; i++) {
 		ssize_t n = recv_dgram(c, buf, sizeof(buf), 2000);
 		assert_int_equal(n, sizes[i]);
-		assert_int_equal(buf[0], ATTACH_STREAM_STDOUT);
+		assert_int_equal(buf[0], STREAM_STDOUT);
 		assert_memory_equal(buf + 1, big + off, (size_t)n - 1);
 		off += (size_t)n - 1;
 	}
@@ -348,7 +348,7 @@ static void test_two_clients(void **state)
 /* Drains every datagram b has now; checks them against the pattern. */
 static void drain_check(int fd, size_t *pos, bool *eof)
 {
-	char buf[ATTACH_MAX_PAYLOAD + 64];
+	char buf[STREAM_ATTACH_MAX_PAYLOAD + 64];
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
@@ -359,8 +359,8 @@ static void drain_check(int fd, size_t *pos, bool *eof)
 			*eof = true;
 			return;
 		}
-		assert_true(n >= 2 && n <= ATTACH_MAX_PAYLOAD + 1);
-		assert_int_equal(buf[0], ATTACH_STREAM_STDOUT);
+		assert_true(n >= 2 && n <= STREAM_ATTACH_MAX_PAYLOAD + 1);
+		assert_int_equal(buf[0], STREAM_STDOUT);
 		for (ssize_t i = 1; i < n; i++) {
 			if ((unsigned char)buf[i] != pattern(*pos))
 				fail_msg("byte %zu: got 0x%02x, expected 0x%02x", *pos, (unsigned char)buf[i],
@@ -427,23 +427,23 @@ static void test_pending_and_close_all(void **state)
 {
 	struct fx *f = *state;
 	int c = connect_client(f, f->path);
-	char *chunk = calloc(1, ATTACH_MAX_PAYLOAD);
+	char *chunk = calloc(1, STREAM_ATTACH_MAX_PAYLOAD);
 	assert_non_null(chunk);
 	/* Fill the kernel's buffer: later output waits in the shim's queue. */
 	int i;
 	for (i = 0; i < 1000 && !attach_has_pending(f->srv); i++)
-		broadcast(f, STREAM_STDOUT, chunk, ATTACH_MAX_PAYLOAD);
+		broadcast(f, STREAM_STDOUT, chunk, STREAM_ATTACH_MAX_PAYLOAD);
 	assert_true(attach_has_pending(f->srv));
 	size_t queued_frames = (size_t)i;
 	/* The client reads: the queue drains through EPOLLOUT. */
 	size_t got = 0;
 	bool eof = false;
-	char buf[ATTACH_MAX_PAYLOAD + 16];
+	char buf[STREAM_ATTACH_MAX_PAYLOAD + 16];
 	for (int k = 0; k < 2000 && got < queued_frames; k++) {
 		pump(f, 1);
 		ssize_t n;
 		while ((n = recv(c, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-			assert_int_equal(n, ATTACH_MAX_PAYLOAD + 1);
+			assert_int_equal(n, STREAM_ATTACH_MAX_PAYLOAD + 1);
 			got++;
 		}
 	}
@@ -482,15 +482,15 @@ static void test_input(void **state)
 	pump_until_bytes(f, 28);
 	assert_memory_equal(f->in + 6, "line1\nline2-no-newline", 22);
 	/* podman's biggest write, 32 KiB, arrives in one piece. */
-	char *big = malloc(ATTACH_MAX_INPUT);
+	char *big = malloc(STREAM_ATTACH_MAX_INPUT);
 	assert_non_null(big);
-	for (size_t i = 0; i < ATTACH_MAX_INPUT; i++)
+	for (size_t i = 0; i < STREAM_ATTACH_MAX_INPUT; i++)
 		big[i] = (char)pattern(i);
 	int calls = f->input_calls;
-	assert_int_equal(send(c, big, ATTACH_MAX_INPUT, 0), ATTACH_MAX_INPUT);
-	pump_until_bytes(f, 28 + ATTACH_MAX_INPUT);
+	assert_int_equal(send(c, big, STREAM_ATTACH_MAX_INPUT, 0), STREAM_ATTACH_MAX_INPUT);
+	pump_until_bytes(f, 28 + STREAM_ATTACH_MAX_INPUT);
 	assert_int_equal(f->input_calls, calls + 1);
-	assert_memory_equal(f->in + 28, big, ATTACH_MAX_INPUT);
+	assert_memory_equal(f->in + 28, big, STREAM_ATTACH_MAX_INPUT);
 	assert_int_equal(f->eofs, 0);
 	free(big);
 	close(c);
@@ -607,12 +607,12 @@ static void test_random_datagrams(void **state)
 	/* Each client's bytes carry its id in the top bits of a counter. */
 	size_t sent[NC] = {0};
 	unsigned seed = 7;
-	char *dg = malloc(ATTACH_MAX_INPUT);
+	char *dg = malloc(STREAM_ATTACH_MAX_INPUT);
 	assert_non_null(dg);
 	size_t total = 0;
 	for (int r = 0; r < ROUNDS; r++) {
 		int who = rand_r(&seed) % NC;
-		size_t len = 1 + (size_t)(rand_r(&seed) % (r % 10 == 0 ? ATTACH_MAX_INPUT : 300));
+		size_t len = 1 + (size_t)(rand_r(&seed) % (r % 10 == 0 ? STREAM_ATTACH_MAX_INPUT : 300));
 		/* A datagram: client id byte, then 4-byte sequence numbers. */
 		dg[0] = (char)('A' + who);
 		for (size_t k = 1; k < len; k++)
@@ -667,7 +667,7 @@ static void test_oversized_datagram(void **state)
 	int c = connect_client(f, f->path);
 	int sz = 256 * 1024;
 	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	size_t len = ATTACH_MAX_INPUT + 5000;
+	size_t len = STREAM_ATTACH_MAX_INPUT + 5000;
 	char *big = malloc(len);
 	assert_non_null(big);
 	memset(big, 'q', len);
@@ -679,14 +679,14 @@ static void test_oversized_datagram(void **state)
 		return;
 	}
 	diag_set_stderr(false);
-	pump_until_bytes(f, ATTACH_MAX_INPUT);
+	pump_until_bytes(f, STREAM_ATTACH_MAX_INPUT);
 	pump(f, 3);
 	diag_set_stderr(true);
-	assert_int_equal(f->in_len, ATTACH_MAX_INPUT);
+	assert_int_equal(f->in_len, STREAM_ATTACH_MAX_INPUT);
 	/* The client is still served afterwards. */
 	assert_int_equal(send(c, "ok", 2, 0), 2);
-	pump_until_bytes(f, ATTACH_MAX_INPUT + 2);
-	assert_memory_equal(f->in + ATTACH_MAX_INPUT, "ok", 2);
+	pump_until_bytes(f, STREAM_ATTACH_MAX_INPUT + 2);
+	assert_memory_equal(f->in + STREAM_ATTACH_MAX_INPUT, "ok", 2);
 	free(big);
 	close(c);
 }

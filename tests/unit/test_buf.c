@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "base/buf.h"
 
 /* Copies everything peek shows into out (without consuming); returns its length. */
 static size_t peek_all(const struct buf *b, char *out)

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "diag.h"
+#include "shim/cli.h"
+#include "base/diag.h"
 
 #define RT "/bin/true" /* any executable stands in for runc */
 #define G "/var/lib/containers/storage/overlay-containers/0123abcd/userdata"

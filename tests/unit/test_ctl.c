@@ -18,9 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ctl.h"
-#include "diag.h"
-#include "loop.h"
+#include "shim/ctl.h"
+#include "base/diag.h"
+#include "base/loop.h"
 
 /* ------------------------------------------------------------ parser */
 

@@ -22,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctrio.h"
-#include "diag.h"
-#include "loop.h"
-#include "util.h"
+#include "shim/ctrio.h"
+#include "base/diag.h"
+#include "base/loop.h"
+#include "base/util.h"
 
 struct rec {
 	char out[2][1 << 20]; /* [0] stdout, [1] stderr */

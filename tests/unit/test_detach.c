@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detach.h"
+#include "attach/detach.h"
 
 static struct detach_keys parse_ok(const char *spec)
 {

@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "diag.h"
-#include "k8slog.h"
+#include "base/diag.h"
+#include "shim/k8slog.h"
 
 /* ------------------------------------------------------------ helpers */
 

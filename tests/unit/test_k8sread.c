@@ -14,10 +14,10 @@
 
 #include <cmocka.h>
 
-#include "k8sread.h"
-#include "lineread.h"
-#include "logtime.h"
-#include "util.h"
+#include "logfmt/k8sread.h"
+#include "logfmt/lineread.h"
+#include "logfmt/logtime.h"
+#include "base/util.h"
 
 #define NS LOGTIME_NS_PER_SEC
 

@@ -21,9 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "diag.h"
-#include "proc.h"
-#include "util.h"
+#include "base/diag.h"
+#include "shim/proc.h"
+#include "base/util.h"
 
 static char self_exe[PATH_MAX];
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../demo/ptyman_words.h"
+#include "ptyman_words.h"
 
 /* Split line and compare with the expected words (NULL-terminated). */
 static void check(const char *line, const char *const *want)

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "runtime.h"
+#include "shim/cli.h"
+#include "shim/runtime.h"
 
 #define L(...) ((const char *const[]){__VA_ARGS__, NULL})
 

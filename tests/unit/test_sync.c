@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sync.h"
+#include "shim/sync.h"
 
 /* Decodes out (which must end in exactly one '\n') and checks data, and
  * that message decodes to exactly want (or to a prefix of it, when cut). */

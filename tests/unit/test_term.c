@@ -14,7 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "term.h"
+#include "client/term.h"
 
 static uint32_t feed_str(const char *s)
 {

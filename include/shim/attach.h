@@ -1,0 +1,42 @@
+/* attach: the attach socket server. Broadcasts output to every client
+ * through a bounded per-client queue (a client that falls too far behind is
+ * cut off, never waited for) and feeds client input to the container while
+ * the input queue has room (clients are simply not read while it is full). */
+#ifndef PTYSHIM_ATTACH_H
+#define PTYSHIM_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "shim/logdrv.h"
+
+struct loop;
+struct attach_server;
+
+struct attach_callbacks {
+	/* Input for the container; returns bytes taken. */
+	size_t (*input)(void *ctx, const void *data, size_t len);
+	/* Is there room for one more datagram of input? */
+	bool (*input_room)(void *ctx);
+	/* A client closed its sending side. */
+	void (*input_eof)(void *ctx);
+	/* A client connected. */
+	void (*attached)(void *ctx);
+	void *ctx;
+};
+
+/* Binds path (any length; an existing file there is replaced), mode 0700. */
+struct attach_server *attach_listen(struct loop *loop, const char *path, size_t queue_max,
+				    const struct attach_callbacks *cb, char **err);
+void attach_broadcast(struct attach_server *srv, const struct output_chunk *chunk);
+/* The input queue has room again: read clients again. */
+void attach_resume_input(struct attach_server *srv);
+/* Some client still has queued output. */
+bool attach_has_pending(const struct attach_server *srv);
+size_t attach_client_count(const struct attach_server *srv);
+/* Closes every client and the listener (what makes a manager's attach return). */
+void attach_close_all(struct attach_server *srv);
+/* Closes everything that is left and unlinks the socket path. */
+void attach_free(struct attach_server *srv);
+
+#endif
