@@ -94,6 +94,5 @@ void cli_free(struct shim_config *cfg);
  * static message. */
 int cli_parse_log_spec(const char *arg, struct log_spec *out, const char **err);
 
-#define PTYSHIM_VERSION "0.1.0"
 
 #endif

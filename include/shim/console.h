@@ -17,14 +17,4 @@ int console_recv_master(int conn_fd, const char **err);
  * terminal sessions end lines with \r\n. */
 int console_setup_master(int master_fd);
 
-/* Binds a unix socket to a path of any length, going through
- * /proc/self/fd/N of the parent directory when the path is longer than
- * sun_path allows. */
-int unix_bind_any(int sock_fd, const char *path);
-/* unix_bind_any with a umask that leaves the new socket reachable by its
- * owner only from the first moment (a chmod after bind leaves a window). */
-int unix_bind_private(int sock_fd, const char *path);
-/* Same for connect. */
-int unix_connect_any(int sock_fd, const char *path);
-
 #endif

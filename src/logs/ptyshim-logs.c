@@ -32,6 +32,7 @@
 #include "logfmt/acastread.h"
 #include "logfmt/asciicast.h"
 #include "base/diag.h"
+#include "base/version.h"
 #include "logfmt/k8sread.h"
 #include "logfmt/logtime.h"
 #include "base/util.h"

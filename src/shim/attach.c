@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "base/stream.h"
-#include "shim/console.h"
+#include "base/sock.h"
 #include "base/diag.h"
 #include "base/loop.h"
 #include "base/util.h"
@@ -62,7 +62,7 @@ struct attach_server *attach_listen(struct loop *loop, const char *path, size_t 
 		close_fd(&fd);
 		return NULL;
 	}
-	if (unix_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 10) < 0) {
+	if (sock_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 10) < 0) {
 		*err = xasprintf("attach socket %s: %s", path, strerror(errno));
 		close_fd(&fd);
 		return NULL;

@@ -11,102 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/conmonopt.h"
 #include "base/diag.h"
+#include "base/version.h"
 #include "base/util.h"
-
-enum {
-	OPT_API_VERSION = 256,
-	OPT_EXIT_DIR,
-	OPT_FULL_ATTACH,
-	OPT_LOG_LEVEL,
-	OPT_SYSLOG,
-	OPT_RUNTIME_ARG,
-	OPT_RUNTIME_OPT,
-	OPT_EXIT_COMMAND,
-	OPT_EXIT_COMMAND_ARG,
-	OPT_EXIT_DELAY,
-	OPT_EXEC_ATTACH,
-	OPT_EXEC_PROCESS_SPEC,
-	OPT_LOG_SIZE_MAX,
-	OPT_LOG_GLOBAL_SIZE_MAX,
-	OPT_LOG_TAG,
-	OPT_LOG_ROTATE,
-	OPT_LOG_MAX_FILES,
-	OPT_NO_NEW_KEYRING,
-	OPT_NO_PIVOT,
-	OPT_SDNOTIFY_SOCKET,
-	OPT_RESTORE,
-	OPT_RESTORE_ARG,
-	OPT_SOCKET_DIR_PATH,
-	OPT_LEAVE_STDIN_OPEN,
-	OPT_REPLACE_LISTEN_PID,
-	OPT_SYNC,
-	OPT_NO_SYNC_LOG,
-	OPT_SECCOMP_NOTIFY_SOCKET,
-	OPT_SECCOMP_NOTIFY_PLUGINS,
-	OPT_VERSION,
-	OPT_HELP,
-	OPT_NO_RUNTIME,
-	OPT_ATTACH_QUEUE_SIZE,
-	OPT_INITIAL_SIZE,
-	OPT_RUNTIME_TIMEOUT,
-};
-
-static const struct option cli_options[] = {
-	{"api-version", no_argument, NULL, OPT_API_VERSION},
-	{"cid", required_argument, NULL, 'c'},
-	{"cuuid", required_argument, NULL, 'u'},
-	{"runtime", required_argument, NULL, 'r'},
-	{"bundle", required_argument, NULL, 'b'},
-	{"container-pidfile", required_argument, NULL, 'p'},
-	{"pidfile", required_argument, NULL, 'p'},
-	{"name", required_argument, NULL, 'n'},
-	{"exit-dir", required_argument, NULL, OPT_EXIT_DIR},
-	{"persist-dir", required_argument, NULL, '0'},
-	{"full-attach", no_argument, NULL, OPT_FULL_ATTACH},
-	{"log-path", required_argument, NULL, 'l'},
-	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-	{"syslog", no_argument, NULL, OPT_SYSLOG},
-	{"runtime-arg", required_argument, NULL, OPT_RUNTIME_ARG},
-	{"runtime-opt", required_argument, NULL, OPT_RUNTIME_OPT},
-	{"terminal", no_argument, NULL, 't'},
-	{"stdin", no_argument, NULL, 'i'},
-	{"conmon-pidfile", required_argument, NULL, 'P'},
-	{"exit-command", required_argument, NULL, OPT_EXIT_COMMAND},
-	{"exit-command-arg", required_argument, NULL, OPT_EXIT_COMMAND_ARG},
-	{"exit-delay", required_argument, NULL, OPT_EXIT_DELAY},
-	{"exec", no_argument, NULL, 'e'},
-	{"exec-attach", no_argument, NULL, OPT_EXEC_ATTACH},
-	{"exec-process-spec", required_argument, NULL, OPT_EXEC_PROCESS_SPEC},
-	{"timeout", required_argument, NULL, 'T'},
-	{"log-size-max", required_argument, NULL, OPT_LOG_SIZE_MAX},
-	{"log-global-size-max", required_argument, NULL, OPT_LOG_GLOBAL_SIZE_MAX},
-	{"log-tag", required_argument, NULL, OPT_LOG_TAG},
-	{"log-rotate", no_argument, NULL, OPT_LOG_ROTATE},
-	{"log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES},
-	{"no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING},
-	{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-	{"systemd-cgroup", no_argument, NULL, 's'},
-	{"sdnotify-socket", required_argument, NULL, OPT_SDNOTIFY_SOCKET},
-	{"restore", required_argument, NULL, OPT_RESTORE},
-	{"restore-arg", required_argument, NULL, OPT_RESTORE_ARG},
-	{"socket-dir-path", required_argument, NULL, OPT_SOCKET_DIR_PATH},
-	{"leave-stdin-open", no_argument, NULL, OPT_LEAVE_STDIN_OPEN},
-	{"replace-listen-pid", no_argument, NULL, OPT_REPLACE_LISTEN_PID},
-	{"sync", no_argument, NULL, OPT_SYNC},
-	{"no-sync-log", no_argument, NULL, OPT_NO_SYNC_LOG},
-	{"seccomp-notify-socket", required_argument, NULL, OPT_SECCOMP_NOTIFY_SOCKET},
-	{"seccomp-notify-plugins", required_argument, NULL, OPT_SECCOMP_NOTIFY_PLUGINS},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"help", no_argument, NULL, OPT_HELP},
-	{"no-runtime", no_argument, NULL, OPT_NO_RUNTIME},
-	{"attach-queue-size", required_argument, NULL, OPT_ATTACH_QUEUE_SIZE},
-	{"initial-size", required_argument, NULL, OPT_INITIAL_SIZE},
-	{"runtime-timeout", required_argument, NULL, OPT_RUNTIME_TIMEOUT},
-	{NULL, 0, NULL, 0},
-};
-
-static const char cli_short[] = ":c:u:r:b:p:n:0:l:tiP:eT:s";
 
 static const char cli_usage[] =
 	"Usage: ptyshim [OPTION…] [-- CMD [ARG…]]\n"
@@ -191,38 +99,6 @@ int cli_parse_log_spec(const char *arg, struct log_spec *out, const char **err)
 	return 0;
 }
 
-/* Splits argv at the first "--" that is not the value of an option, so a
- * --no-runtime command keeps its own options and its own "--". */
-static int cli_find_separator(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0)
-			return i;
-		if (a[0] == '-' && a[1] == '-') {
-			if (strchr(a, '=') != NULL)
-				continue;
-			for (const struct option *o = cli_options; o->name; o++)
-				if (strcmp(a + 2, o->name) == 0) {
-					if (o->has_arg == required_argument)
-						i++;
-					break;
-				}
-		} else if (a[0] == '-' && a[1] != '\0') {
-			/* A short option cluster: the first option taking a value ends it. */
-			for (const char *p = a + 1; *p; p++) {
-				const char *s = strchr(cli_short, *p);
-				if (s != NULL && s[1] == ':') {
-					if (p[1] == '\0')
-						i++;
-					break;
-				}
-			}
-		}
-	}
-	return argc;
-}
-
 static bool cli_number(const char *flag, const char *arg, int64_t min, int64_t max, int64_t *out)
 {
 	if (parse_i64(arg, min, max, out) < 0)
@@ -249,100 +125,100 @@ static bool cli_parse_size(const char *arg, unsigned *rows, unsigned *cols)
 	return true;
 }
 
-static bool cli_option(struct shim_config *cfg, int opt, const char *arg, const char *flag)
+static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
 {
 	int64_t v;
 	const char *err;
 
 	switch (opt) {
-	case OPT_API_VERSION: cfg->api_version = true; break;
-	case 'c': cfg->cid = arg; break;
-	case 'u': cfg->cuuid = arg; break;
-	case 'r': cfg->runtime = arg; break;
-	case 'b': cfg->bundle = arg; break;
-	case 'p':
+	case CONMONOPT_API_VERSION: cfg->api_version = true; break;
+	case CONMONOPT_CID: cfg->cid = arg; break;
+	case CONMONOPT_CUUID: cfg->cuuid = arg; break;
+	case CONMONOPT_RUNTIME: cfg->runtime = arg; break;
+	case CONMONOPT_BUNDLE: cfg->bundle = arg; break;
+	case CONMONOPT_CONTAINER_PIDFILE:
 		cfg->container_pidfile = arg;
 		cfg->container_pidfile_given = true;
 		break;
-	case 'n': cfg->name = arg; break;
-	case OPT_EXIT_DIR: cfg->exit_dir = arg; break;
-	case '0': cfg->persist_dir = arg; break;
-	case OPT_FULL_ATTACH: cfg->full_attach = true; break;
-	case 'l':
+	case CONMONOPT_NAME: cfg->name = arg; break;
+	case CONMONOPT_EXIT_DIR: cfg->exit_dir = arg; break;
+	case CONMONOPT_PERSIST_DIR: cfg->persist_dir = arg; break;
+	case CONMONOPT_FULL_ATTACH: cfg->full_attach = true; break;
+	case CONMONOPT_LOG_PATH:
 		cfg->logs = xrealloc(cfg->logs, (cfg->n_logs + 1) * sizeof(*cfg->logs));
 		if (cli_parse_log_spec(arg, &cfg->logs[cfg->n_logs], &err) < 0)
 			return cli_fail(flag, "%s: '%s'", err, arg);
 		cfg->n_logs++;
 		break;
-	case OPT_LOG_LEVEL: {
+	case CONMONOPT_LOG_LEVEL: {
 		int level = diag_level_parse(arg);
 		if (level < 0)
 			return cli_fail(flag, "no such log level '%s'", arg);
 		cfg->log_level = level;
 		break;
 	}
-	case OPT_SYSLOG: cfg->syslog = true; break;
-	case OPT_RUNTIME_ARG: strlist_push(&cfg->runtime_args, arg); break;
-	case OPT_RUNTIME_OPT: strlist_push(&cfg->runtime_opts, arg); break;
-	case 't': cfg->terminal = true; break;
-	case 'i': cfg->stdin_pipe = true; break;
-	case 'P': cfg->conmon_pidfile = arg; break;
-	case OPT_EXIT_COMMAND: cfg->exit_command = arg; break;
-	case OPT_EXIT_COMMAND_ARG: strlist_push(&cfg->exit_command_args, arg); break;
-	case OPT_EXIT_DELAY:
+	case CONMONOPT_SYSLOG: cfg->syslog = true; break;
+	case CONMONOPT_RUNTIME_ARG: strlist_push(&cfg->runtime_args, arg); break;
+	case CONMONOPT_RUNTIME_OPT: strlist_push(&cfg->runtime_opts, arg); break;
+	case CONMONOPT_TERMINAL: cfg->terminal = true; break;
+	case CONMONOPT_STDIN: cfg->stdin_pipe = true; break;
+	case CONMONOPT_CONMON_PIDFILE: cfg->conmon_pidfile = arg; break;
+	case CONMONOPT_EXIT_COMMAND: cfg->exit_command = arg; break;
+	case CONMONOPT_EXIT_COMMAND_ARG: strlist_push(&cfg->exit_command_args, arg); break;
+	case CONMONOPT_EXIT_DELAY:
 		if (!cli_number(flag, arg, 0, 86400, &v))
 			return false;
 		cfg->exit_delay = (int)v;
 		break;
-	case 'e': cfg->exec = true; break;
-	case OPT_EXEC_ATTACH: cfg->exec_attach = true; break;
-	case OPT_EXEC_PROCESS_SPEC: cfg->exec_process_spec = arg; break;
-	case 'T':
+	case CONMONOPT_EXEC: cfg->exec = true; break;
+	case CONMONOPT_EXEC_ATTACH: cfg->exec_attach = true; break;
+	case CONMONOPT_EXEC_PROCESS_SPEC: cfg->exec_process_spec = arg; break;
+	case CONMONOPT_TIMEOUT:
 		if (!cli_number(flag, arg, 0, INT32_MAX / 1000, &v))
 			return false;
 		cfg->timeout = (int)v;
 		break;
-	case OPT_LOG_SIZE_MAX:
+	case CONMONOPT_LOG_SIZE_MAX:
 		if (!cli_number(flag, arg, -1, INT64_MAX, &v))
 			return false;
 		cfg->log_size_max = v == 0 ? -1 : v;
 		break;
-	case OPT_LOG_GLOBAL_SIZE_MAX:
+	case CONMONOPT_LOG_GLOBAL_SIZE_MAX:
 		if (!cli_number(flag, arg, -1, INT64_MAX, &v))
 			return false;
 		cfg->log_global_size_max = v == 0 ? -1 : v;
 		break;
-	case OPT_LOG_TAG: cfg->log_tag = arg; break;
-	case OPT_LOG_ROTATE: cfg->log_rotate = true; break;
-	case OPT_LOG_MAX_FILES:
+	case CONMONOPT_LOG_TAG: cfg->log_tag = arg; break;
+	case CONMONOPT_LOG_ROTATE: cfg->log_rotate = true; break;
+	case CONMONOPT_LOG_MAX_FILES:
 		if (!cli_number(flag, arg, 1, 1000, &v))
 			return false;
 		cfg->log_max_files = (int)v;
 		break;
-	case OPT_NO_NEW_KEYRING: cfg->no_new_keyring = true; break;
-	case OPT_NO_PIVOT: cfg->no_pivot = true; break;
-	case 's': cfg->systemd_cgroup = true; break;
-	case OPT_SDNOTIFY_SOCKET: cfg->sdnotify_socket = arg; break;
-	case OPT_RESTORE: cfg->restore = arg; break;
-	case OPT_RESTORE_ARG: break; /* deprecated in conmon: accepted and ignored */
-	case OPT_SOCKET_DIR_PATH: cfg->socket_dir_path = arg; break;
-	case OPT_LEAVE_STDIN_OPEN: cfg->leave_stdin_open = true; break;
-	case OPT_REPLACE_LISTEN_PID: cfg->replace_listen_pid = true; break;
-	case OPT_SYNC: cfg->sync = true; break;
-	case OPT_NO_SYNC_LOG: cfg->no_sync_log = true; break;
-	case OPT_SECCOMP_NOTIFY_SOCKET: cfg->seccomp_notify_socket = arg; break;
-	case OPT_SECCOMP_NOTIFY_PLUGINS: cfg->seccomp_notify_plugins = arg; break;
-	case OPT_NO_RUNTIME: cfg->no_runtime = true; break;
-	case OPT_ATTACH_QUEUE_SIZE:
+	case CONMONOPT_NO_NEW_KEYRING: cfg->no_new_keyring = true; break;
+	case CONMONOPT_NO_PIVOT: cfg->no_pivot = true; break;
+	case CONMONOPT_SYSTEMD_CGROUP: cfg->systemd_cgroup = true; break;
+	case CONMONOPT_SDNOTIFY_SOCKET: cfg->sdnotify_socket = arg; break;
+	case CONMONOPT_RESTORE: cfg->restore = arg; break;
+	case CONMONOPT_RESTORE_ARG: break; /* deprecated in conmon: accepted and ignored */
+	case CONMONOPT_SOCKET_DIR_PATH: cfg->socket_dir_path = arg; break;
+	case CONMONOPT_LEAVE_STDIN_OPEN: cfg->leave_stdin_open = true; break;
+	case CONMONOPT_REPLACE_LISTEN_PID: cfg->replace_listen_pid = true; break;
+	case CONMONOPT_SYNC: cfg->sync = true; break;
+	case CONMONOPT_NO_SYNC_LOG: cfg->no_sync_log = true; break;
+	case CONMONOPT_SECCOMP_NOTIFY_SOCKET: cfg->seccomp_notify_socket = arg; break;
+	case CONMONOPT_SECCOMP_NOTIFY_PLUGINS: cfg->seccomp_notify_plugins = arg; break;
+	case CONMONOPT_NO_RUNTIME: cfg->no_runtime = true; break;
+	case CONMONOPT_ATTACH_QUEUE_SIZE:
 		if (!cli_number(flag, arg, 65536, (int64_t)1 << 32, &v))
 			return false;
 		cfg->attach_queue_max = (size_t)v;
 		break;
-	case OPT_INITIAL_SIZE:
+	case CONMONOPT_INITIAL_SIZE:
 		if (!cli_parse_size(arg, &cfg->initial_rows, &cfg->initial_cols))
 			return cli_fail(flag, "expected ROWSxCOLS (1-65535 each), got '%s'", arg);
 		break;
-	case OPT_RUNTIME_TIMEOUT:
+	case CONMONOPT_RUNTIME_TIMEOUT:
 		if (!cli_number(flag, arg, 1, 86400, &v))
 			return false;
 		cfg->runtime_timeout = (int)v;
@@ -353,15 +229,41 @@ static bool cli_option(struct shim_config *cfg, int opt, const char *arg, const 
 	return true;
 }
 
-static const char *cli_flag_name(int opt, char *shortbuf)
+/* The flag as the user wrote it, for messages: "--cid" or "-c". */
+static char *cli_flag_name(const struct conmonopt *o, int opt)
 {
-	for (const struct option *o = cli_options; o->name; o++)
-		if (o->val == opt)
-			return xasprintf("--%s", o->name);
-	shortbuf[0] = '-';
-	shortbuf[1] = (char)opt;
-	shortbuf[2] = '\0';
-	return shortbuf;
+	if (opt == o->short_name)
+		return xasprintf("-%c", o->short_name);
+	return xasprintf("--%s", o->name);
+}
+
+/* getopt_long's view of the table: a long option returns 256 + its index,
+ * a short one its letter. Allocated; free both. */
+static struct option *cli_getopt_table(char **short_out)
+{
+	struct option *longs = xcalloc(conmonopt_count + 1, sizeof(*longs));
+	char *shorts = xmalloc(2 * conmonopt_count + 2), *sp = shorts;
+	*sp++ = ':';
+	for (size_t i = 0; i < conmonopt_count; i++) {
+		const struct conmonopt *o = &conmonopt_table[i];
+		longs[i] = (struct option){o->name, o->takes_value ? required_argument : no_argument, NULL,
+					   256 + (int)i};
+		if (o->short_name) {
+			*sp++ = o->short_name;
+			if (o->takes_value)
+				*sp++ = ':';
+		}
+	}
+	*sp = '\0';
+	*short_out = shorts;
+	return longs;
+}
+
+static const struct conmonopt *cli_opt_of(int opt)
+{
+	if (opt >= 256 && (size_t)(opt - 256) < conmonopt_count)
+		return &conmonopt_table[opt - 256];
+	return conmonopt_short((char)opt);
 }
 
 static bool cli_validate(struct shim_config *cfg)
@@ -452,7 +354,7 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 		.attach_queue_max = 4u << 20,
 		.runtime_timeout = 240,
 	};
-	int sep = cli_find_separator(argc, argv);
+	int sep = conmonopt_separator(argc, (const char *const *)argv);
 	if (sep < argc)
 		cfg->command = argv + sep + 1;
 
@@ -461,11 +363,13 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 		argv[sep] = NULL;
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also forgets the previous argv */
+	char *shorts;
+	struct option *longs = cli_getopt_table(&shorts);
 	int opt;
 	bool ok = true;
 	bool version = false, help = false;
-	while (ok && (opt = getopt_long(sep, argv, cli_short, cli_options, NULL)) != -1) {
-		char shortbuf[3];
+	while (ok && (opt = getopt_long(sep, argv, shorts, longs, NULL)) != -1) {
+		const struct conmonopt *o = cli_opt_of(opt);
 		if (opt == '?') {
 			const char *bad = argv[optind - 1];
 			if (optopt != 0)
@@ -474,17 +378,20 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 				ok = cli_fail(NULL, "option parsing failed: unknown option %s", bad);
 		} else if (opt == ':') {
 			ok = cli_fail(NULL, "option parsing failed: missing argument for %s", argv[optind - 1]);
-		} else if (opt == OPT_VERSION) {
+		} else if (o == NULL) {
+			ok = cli_fail(NULL, "option parsing failed: unexpected option %d", opt);
+		} else if (o->id == CONMONOPT_VERSION) {
 			version = true;
-		} else if (opt == OPT_HELP) {
+		} else if (o->id == CONMONOPT_HELP) {
 			help = true;
 		} else {
-			const char *flag = cli_flag_name(opt, shortbuf);
-			ok = cli_option(cfg, opt, optarg, flag);
-			if (flag != shortbuf)
-				free((char *)flag);
+			char *flag = cli_flag_name(o, opt);
+			ok = cli_option(cfg, o->id, optarg, flag);
+			free(flag);
 		}
 	}
+	free(longs);
+	free(shorts);
 	if (sep < argc)
 		argv[sep] = saved;
 	if (!ok)

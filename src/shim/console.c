@@ -14,60 +14,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/sock.h"
 #include "base/util.h"
-
-/* Runs op on a sockaddr for path; long paths go through the parent
- * directory's /proc/self/fd entry, which keeps the address short. */
-static int unix_addr_op(int sock_fd, const char *path, bool do_bind)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int dir_fd = -1;
-	if (strlen(path) < sizeof(addr.sun_path)) {
-		strcpy(addr.sun_path, path);
-	} else {
-		const char *slash = strrchr(path, '/');
-		if (slash == NULL || strlen(slash) > 64) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		char *dir = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
-		if (dir == NULL)
-			return -1;
-		dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		free(dir);
-		if (dir_fd < 0)
-			return -1;
-		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d%s", dir_fd, slash);
-	}
-	int rc = do_bind ? bind(sock_fd, (struct sockaddr *)&addr, sizeof(addr))
-			 : connect(sock_fd, (struct sockaddr *)&addr, sizeof(addr));
-	close_fd(&dir_fd);
-	return rc;
-}
-
-int unix_bind_any(int sock_fd, const char *path)
-{
-	return unix_addr_op(sock_fd, path, true);
-}
-
-int unix_bind_private(int sock_fd, const char *path)
-{
-	mode_t old = umask(0077);
-	int rc = unix_bind_any(sock_fd, path);
-	int saved = errno;
-	umask(old);
-	errno = saved;
-	return rc;
-}
-
-int unix_connect_any(int sock_fd, const char *path)
-{
-	int rc;
-	do
-		rc = unix_addr_op(sock_fd, path, false);
-	while (rc < 0 && errno == EINTR);
-	return rc;
-}
 
 int console_listen(char **path_out)
 {
@@ -86,7 +34,7 @@ int console_listen(char **path_out)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
-	if (unix_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 128) < 0)
+	if (sock_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 128) < 0)
 		goto fail;
 	*path_out = path;
 	return fd;

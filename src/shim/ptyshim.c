@@ -22,6 +22,7 @@
 #include <utmp.h>
 
 #include "base/child.h"
+#include "base/exitfile.h"
 #include "shim/acastlog.h"
 #include "shim/attach.h"
 #include "shim/cli.h"
@@ -778,7 +779,7 @@ static void shim_created(struct shim *s)
 static void shim_finish(struct shim *s)
 {
 	const struct shim_config *cfg = s->cfg;
-	int code = s->timed_out ? -1 : child_exit_code(s->ctr_status);
+	int code = s->timed_out ? EXITFILE_TIMED_OUT : child_exit_code(s->ctr_status);
 
 	ctrio_drain(s->io);
 	if (s->oom)
@@ -796,15 +797,12 @@ static void shim_finish(struct shim *s)
 	if (s->attach)
 		attach_close_all(s->attach);
 
-	if (cfg->persist_dir) {
-		char *p = xasprintf("%s/exit", cfg->persist_dir);
-		if (write_decimal_file(p, code) < 0)
-			diag_err("exit file %s: %s", p, strerror(errno));
-		free(p);
-	}
-	if (cfg->exit_dir) {
-		char *p = xasprintf("%s/%s", cfg->exit_dir, cfg->cid);
-		if (write_decimal_file(p, code) < 0)
+	const char *dirs[][2] = {{cfg->persist_dir, NULL}, {cfg->exit_dir, cfg->cid}};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (dirs[i][0] == NULL)
+			continue;
+		char *p = exitfile_path(dirs[i][0], dirs[i][1]);
+		if (exitfile_write(p, code) < 0)
 			diag_err("exit file %s: %s", p, strerror(errno));
 		free(p);
 	}

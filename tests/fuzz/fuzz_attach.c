@@ -30,6 +30,7 @@
 
 #include "shim/attach.h"
 #include "base/stream.h"
+#include "base/sock.h"
 #include "shim/console.h"
 #include "base/diag.h"
 #include "base/loop.h"
@@ -258,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 			if (c->fd < 0)
 				abort();
-			if (unix_connect_any(c->fd, sock_path) < 0) {
+			if (sock_connect(c->fd, sock_path, 10000) < 0) {
 				close(c->fd); /* backlog full: a refused client is no client */
 				c->fd = -1;
 				break;

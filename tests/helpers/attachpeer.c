@@ -3,7 +3,7 @@
  * that is stopped, one that connects and leaves a thousand times. It speaks
  * conmon's protocol (SOCK_SEQPACKET, one stream byte then the payload) and
  * reaches sockets at any path length through the library's
- * unix_connect_any. */
+ * sock_connect. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "shim/console.h"
+#include "base/sock.h"
 #include "base/util.h"
 
 #define EXIT_TIMEOUT 124
@@ -57,7 +57,7 @@ static int connect_once(bool fatal)
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket");
-	if (unix_connect_any(fd, sock_path) < 0) {
+	if (sock_connect(fd, sock_path, 10000) < 0) {
 		if (fatal) {
 			fprintf(stderr, "attachpeer: connect %s: %s\n", sock_path, strerror(errno));
 			exit(1);

@@ -26,6 +26,7 @@
 
 #include "shim/attach.h"
 #include "base/stream.h"
+#include "base/sock.h"
 #include "shim/console.h"
 #include "base/diag.h"
 #include "base/loop.h"
@@ -179,7 +180,7 @@ static int connect_client(struct fx *f, const char *path)
 {
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
-	if (unix_connect_any(fd, path) < 0)
+	if (sock_connect(fd, path, 10000) < 0)
 		fail_msg("connect %s: %s", path, strerror(errno));
 	int want = f->attached + 1;
 	pump_until(f, &f->attached, want);
@@ -463,7 +464,7 @@ static void test_pending_and_close_all(void **state)
 	/* No one can connect any more. */
 	int late = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	assert_true(late >= 0);
-	assert_int_equal(unix_connect_any(late, f->path), -1);
+	assert_int_equal(sock_connect(late, f->path, 10000), -1);
 	close(late);
 	close(c);
 	free(chunk);

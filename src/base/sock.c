@@ -1,0 +1,105 @@
+/* sock: bind and connect for long unix socket paths. */
+#include "base/sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+int sock_bind(int sock_fd, const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int dir_fd = -1;
+	if (strlen(path) < sizeof(addr.sun_path)) {
+		strcpy(addr.sun_path, path);
+	} else {
+		/* The socket does not exist yet: name it through its directory. */
+		const char *slash = strrchr(path, '/');
+		if (slash == NULL || strlen(slash) > 64) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		char *dir = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+		dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		free(dir);
+		if (dir_fd < 0)
+			return -1;
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d%s", dir_fd, slash);
+	}
+	int rc = bind(sock_fd, (struct sockaddr *)&addr, sizeof(addr));
+	close_fd(&dir_fd);
+	return rc;
+}
+
+int sock_bind_private(int sock_fd, const char *path)
+{
+	mode_t old = umask(0077);
+	int rc = sock_bind(sock_fd, path);
+	int saved = errno;
+	umask(old);
+	errno = saved;
+	return rc;
+}
+
+/* A non-blocking connect on a unix socket completes or fails at once, except
+ * EAGAIN when the listen backlog is full: then wait for it. */
+static int connect_wait(int sock_fd, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = sock_fd, .events = POLLOUT};
+	int err = 0;
+	socklen_t elen = sizeof(err);
+	int n;
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 && getsockopt(sock_fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0)
+		return 0;
+	errno = n == 0 ? ETIMEDOUT : err ? err : errno;
+	return -1;
+}
+
+int sock_connect(int sock_fd, const char *path, int timeout_ms)
+{
+	int path_fd = open(path, O_PATH | O_CLOEXEC);
+	if (path_fd < 0)
+		return -1;
+	struct stat st;
+	int err = fstat(path_fd, &st) < 0 ? errno : !S_ISSOCK(st.st_mode) ? ENOTSOCK : 0;
+	if (err != 0) {
+		close_fd(&path_fd);
+		errno = err;
+		return -1;
+	}
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) < sizeof(addr.sun_path))
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	else
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d", path_fd);
+	int rc;
+	do
+		rc = connect(sock_fd, (struct sockaddr *)&addr, sizeof(addr));
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0 && (errno == EAGAIN || errno == EINPROGRESS))
+		rc = connect_wait(sock_fd, timeout_ms);
+	int saved = errno;
+	close_fd(&path_fd);
+	errno = saved;
+	return rc;
+}
+
+pid_t sock_peer_pid(int sock_fd)
+{
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	if (getsockopt(sock_fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.pid <= 0)
+		return -1;
+	return cred.pid;
+}
