@@ -6,7 +6,8 @@
 #   base    shared by every program: util diag buf loop sock exitfile …
 #   logfmt  log formats, read and written (k8s-file reader, asciicast, time)
 #   shim    the daemon (ptyshim) and its log drivers
-#   client  what the client tools share: the terminal, the shim's peer info
+#   screen  the terminal screen model (libtsm) and the terminal mode scanner
+#   client  what the client tools share: the terminal
 #   attach  ptyshim-attach
 #   logs    ptyshim-logs
 CC       ?= cc
@@ -23,13 +24,13 @@ BUILD   := build-san
 endif
 
 # Which archives each program links, in link order (users before what they use).
-USES_ptyshim        := shim logfmt base
-USES_ptyshim-attach := attach client base
-USES_ptyshim-logs   := logs client logfmt base
-USES_ptyman         := client base
-LIBS_ptyshim        := -lutil
+USES_ptyshim        := shim screen logfmt base
+USES_ptyshim-attach := attach client screen base
+USES_ptyshim-logs   := logs client screen logfmt base
+USES_ptyman         := client screen base
+LIBS_ptyshim        := -lutil -ltsm
 LIBS_ptyshim-attach := -lreadline -ljson-c
-LIBS_ptyshim-logs   := -ljson-c -lm
+LIBS_ptyshim-logs   := -ljson-c -lm -ltsm
 LIBS_ptyman         := -lreadline -ljson-c -lutil
 # Where each program's main lives.
 MAIN_ptyshim        := shim
@@ -37,9 +38,9 @@ MAIN_ptyshim-attach := attach
 MAIN_ptyshim-logs   := logs
 
 PROGRAMS   := ptyshim ptyshim-attach ptyshim-logs
-FOLDERS    := base logfmt shim client attach logs
-ALL_LIBS   := shim attach logs client logfmt base
-TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm
+FOLDERS    := base logfmt screen shim client attach logs
+ALL_LIBS   := shim attach logs client screen logfmt base
+TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm -ltsm
 
 lib        = $(BUILD)/lib$(1).a
 libs_of    = $(foreach f,$(1),$(call lib,$(f)))
@@ -96,11 +97,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(call libs_of,$(ALL_LIBS))
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(call libs_of,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm -ltsm
 
 $(BUILD)/bench/%: tests/bench/%.c $(call libs_of,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm -ltsm
 
 deps:
 	@tests/deps.sh

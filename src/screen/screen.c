@@ -1,0 +1,208 @@
+/* screen: the model, its backlog and its size. The painting is paint.c's. */
+#include "screen/screen.h"
+
+#include <errno.h>
+#include <libtsm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/util.h"
+#include "screen/paint.h"
+
+#define BACKLOG_MIN (256u << 10)
+#define BACKLOG_PER_CELL 16u
+
+struct screen {
+	struct tsm_screen *tsm;
+	struct tsm_vte *vte;
+	unsigned rows, cols;
+	struct term_modes modes; /* as of the last queued byte */
+	struct buf backlog;
+	bool restart; /* the backlog overflowed: the model starts over from it */
+};
+
+const char *screen_size_error(unsigned rows, unsigned cols)
+{
+	if (rows == 0 || cols == 0)
+		return "is not a terminal size";
+	if (rows > SCREEN_MAX_ROWS || cols > SCREEN_MAX_COLS || (unsigned long)rows * cols > SCREEN_MAX_CELLS)
+		return "is over the screen model's limit (" SCREEN_LIMIT_TEXT ")";
+	return NULL;
+}
+
+static size_t backlog_cap(unsigned rows, unsigned cols)
+{
+	size_t per_cells = (size_t)rows * cols * BACKLOG_PER_CELL;
+	return per_cells > BACKLOG_MIN ? per_cells : BACKLOG_MIN;
+}
+
+/* The model answers nothing: the client's own terminal answers queries. */
+static void ignore_answer(struct tsm_vte *vte, const char *u8, size_t len, void *data)
+{
+	(void)vte;
+	(void)u8;
+	(void)len;
+	(void)data;
+}
+
+struct screen *screen_new(unsigned rows, unsigned cols)
+{
+	if (screen_size_error(rows, cols)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct screen *s = xcalloc(1, sizeof(*s));
+	if (tsm_screen_new(&s->tsm, NULL, NULL) < 0)
+		goto fail;
+	tsm_screen_set_max_sb(s->tsm, 0); /* a repaint shows the screen, not history */
+	if (tsm_screen_resize(s->tsm, cols, rows) < 0)
+		goto fail;
+	if (tsm_vte_new(&s->vte, s->tsm, ignore_answer, NULL, NULL, NULL) < 0)
+		goto fail;
+	s->rows = rows;
+	s->cols = cols;
+	term_modes_init(&s->modes);
+	buf_init(&s->backlog, backlog_cap(rows, cols));
+	return s;
+fail:
+	screen_free(s);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void screen_free(struct screen *s)
+{
+	if (s == NULL)
+		return;
+	if (s->vte)
+		tsm_vte_unref(s->vte);
+	if (s->tsm)
+		tsm_screen_unref(s->tsm);
+	buf_free(&s->backlog);
+	free(s);
+}
+
+void screen_get_size(const struct screen *s, unsigned *rows, unsigned *cols)
+{
+	*rows = s->rows;
+	*cols = s->cols;
+}
+
+const struct term_modes *screen_modes(const struct screen *s)
+{
+	return &s->modes;
+}
+
+size_t screen_backlog(const struct screen *s)
+{
+	return buf_len(&s->backlog);
+}
+
+void screen_queue(struct screen *s, const void *data, size_t len)
+{
+	term_modes_feed(&s->modes, data, len);
+	const char *p = data;
+	size_t cap = s->backlog.cap;
+	if (len >= cap) {
+		/* Only the newest backlog's worth can matter. */
+		p += len - cap;
+		len = cap;
+	}
+	if (len > buf_space(&s->backlog)) {
+		buf_consume(&s->backlog, len - buf_space(&s->backlog));
+		s->restart = true;
+	}
+	buf_append(&s->backlog, p, len);
+}
+
+/* After an overflow: a clean model, in the alternate screen if the program
+ * is there now, fed from the first line start of what is left, so it does
+ * not begin inside an escape sequence or a character. */
+static void restart_model(struct screen *s)
+{
+	tsm_vte_hard_reset(s->vte);
+	if (s->modes.on & TERM_MODE_ALTSCREEN)
+		tsm_vte_input(s->vte, "\033[?1049h", 8);
+	struct iovec iov[2];
+	int n = buf_peek(&s->backlog, iov);
+	size_t skip = 0;
+	for (int i = 0; i < n; i++) {
+		const char *nl = memchr(iov[i].iov_base, '\n', iov[i].iov_len);
+		if (nl) {
+			skip += (size_t)(nl - (const char *)iov[i].iov_base) + 1;
+			buf_consume(&s->backlog, skip);
+			break;
+		}
+		skip += iov[i].iov_len;
+	}
+	s->restart = false;
+}
+
+void screen_catch_up(struct screen *s, size_t budget)
+{
+	if (s->restart)
+		restart_model(s);
+	while (budget > 0 && buf_len(&s->backlog) > 0) {
+		struct iovec iov[2];
+		buf_peek(&s->backlog, iov);
+		size_t n = iov[0].iov_len < budget ? iov[0].iov_len : budget;
+		tsm_vte_input(s->vte, iov[0].iov_base, n);
+		buf_consume(&s->backlog, n);
+		budget -= n;
+	}
+	if (buf_len(&s->backlog) == 0)
+		buf_free(&s->backlog); /* an idle shim keeps no backlog memory */
+}
+
+/* libtsm drops the top lines when a screen gets shorter, wherever the
+ * cursor is; a terminal drops only what it must to keep the cursor on the
+ * screen (xterm, tmux). So the lines that may stay are pushed down first,
+ * making libtsm drop blank ones, and the cursor is put back. */
+static int shrink_rows(struct screen *s, unsigned rows, unsigned cols)
+{
+	if (rows >= s->rows)
+		return 0;
+	unsigned cx = tsm_screen_get_cursor_x(s->tsm), cy = tsm_screen_get_cursor_y(s->tsm);
+	unsigned must_drop = cy + 1 > rows ? cy + 1 - rows : 0;
+	unsigned blank = s->rows - rows - must_drop;
+	tsm_screen_set_margins(s->tsm, 0, 0); /* a resize drops the region anyway */
+	if (blank > 0)
+		tsm_screen_scroll_down(s->tsm, blank);
+	if (tsm_screen_resize(s->tsm, cols, rows) < 0)
+		return -1;
+	tsm_screen_move_to(s->tsm, cx < cols ? cx : cols - 1, cy - must_drop);
+	return 0;
+}
+
+int screen_resize(struct screen *s, unsigned rows, unsigned cols)
+{
+	if (screen_size_error(rows, cols)) {
+		errno = EINVAL;
+		return -1;
+	}
+	screen_catch_up(s, SIZE_MAX);
+	if (shrink_rows(s, rows, cols) < 0 || tsm_screen_resize(s->tsm, cols, rows) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->rows = rows;
+	s->cols = cols;
+	term_modes_resized(&s->modes);
+	buf_free(&s->backlog);
+	buf_init(&s->backlog, backlog_cap(rows, cols));
+	return 0;
+}
+
+char *screen_repaint(struct screen *s, size_t *len)
+{
+	screen_catch_up(s, SIZE_MAX);
+	return paint_repaint(s->tsm, &s->modes, s->rows, s->cols, len);
+}
+
+char *screen_text(struct screen *s, bool colours, size_t *len)
+{
+	screen_catch_up(s, SIZE_MAX);
+	return paint_text(s->tsm, s->rows, s->cols, colours, len);
+}
