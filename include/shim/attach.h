@@ -1,7 +1,15 @@
 /* attach: the attach socket server. Broadcasts output to every client
- * through a bounded per-client queue (a client that falls too far behind is
- * cut off, never waited for) and feeds client input to the container while
- * the input queue has room (clients are simply not read while it is full). */
+ * through a bounded per-client queue and feeds client input to the
+ * container while the input queue has room (clients are simply not read
+ * while it is full).
+ *
+ * With a screen model (a terminal container, callbacks.repaint set), every
+ * new client first receives one repaint of the current screen, then live
+ * output; and a client that falls more than lag_max bytes behind is never
+ * cut off: its backlog is dropped and it gets one repaint of the latest
+ * screen as soon as it can take it (tmux's policy). Without one (pipes, or
+ * the model turned off) output is byte-exact and a client that falls
+ * queue_max bytes behind is cut off, never waited for. */
 #ifndef PTYSHIM_ATTACH_H
 #define PTYSHIM_ATTACH_H
 
@@ -20,8 +28,14 @@ struct attach_callbacks {
 	bool (*input_room)(void *ctx);
 	/* A client closed its sending side. */
 	void (*input_eof)(void *ctx);
-	/* A client connected. */
+	/* A client connected (after its repaint, if any, was queued). */
 	void (*attached)(void *ctx);
+	/* The current screen as bytes that paint it (allocated), or NULL when
+	 * there is no screen model. Optional. */
+	char *(*repaint)(void *ctx, size_t *len);
+	/* How far a client may fall behind before its backlog is replaced by a
+	 * repaint; with repaint only. */
+	size_t (*lag_max)(void *ctx);
 	void *ctx;
 };
 

@@ -1,6 +1,8 @@
 /* attach: attach socket server. Output goes to a client directly while its
  * queue is empty and is queued (copied) only when the client's socket is
- * full; the queue is bounded and an overflowing client is disconnected. */
+ * full; the queue is bounded: an overflowing client gets a repaint instead
+ * of its backlog when there is a screen model, and is disconnected when
+ * there is none. */
 #include "shim/attach.h"
 
 #include <errno.h>
@@ -28,8 +30,10 @@ struct attach_client {
 	struct attach_client *next;
 	struct frame *qhead, *qtail;
 	size_t qbytes;
+	size_t slack; /* bytes of the last repaint: they do not count as lag */
 	unsigned id;
 	bool rd_closed, wr_closed, dead;
+	bool needs_repaint; /* its backlog was dropped: live output waits for a repaint */
 };
 
 struct attach_server {
@@ -47,6 +51,7 @@ struct attach_server {
 
 static void attach_listen_cb(struct watch *w, uint32_t events);
 static void attach_client_cb(struct watch *w, uint32_t events);
+static void attach_send(struct attach_client *c, enum stream_id stream, const char *data, size_t len);
 
 struct attach_server *attach_listen(struct loop *loop, const char *path, size_t queue_max,
 				    const struct attach_callbacks *cb, char **err)
@@ -131,7 +136,7 @@ static void attach_update(struct attach_client *c)
 	uint32_t want = 0;
 	if (!c->rd_closed && !c->srv->input_paused)
 		want |= EPOLLIN;
-	if (c->qhead != NULL)
+	if (c->qhead != NULL || c->needs_repaint)
 		want |= EPOLLOUT;
 	/* HUP and ERR are reported even without interest. A client that only
 	 * waits to hang up stays registered so its hang-up frees it; one that
@@ -145,6 +150,26 @@ static void attach_update(struct attach_client *c)
 		diag_warn("attach: client %u: epoll: %s", c->id, strerror(errno));
 		attach_remove(c);
 	}
+}
+
+/* One repaint of the current screen, ahead of any live output. After a
+ * dropped backlog the client's terminal may be inside a sequence that the
+ * dropped bytes would have ended: CAN aborts it first. */
+static void attach_send_repaint(struct attach_client *c, bool after_drop)
+{
+	struct attach_server *srv = c->srv;
+	c->needs_repaint = false;
+	if (srv->cb.repaint == NULL)
+		return;
+	size_t len;
+	char *paint = srv->cb.repaint(srv->cb.ctx, &len);
+	if (paint == NULL)
+		return;
+	if (after_drop)
+		attach_send(c, STREAM_STDOUT, "\030", 1);
+	attach_send(c, STREAM_STDOUT, paint, len);
+	c->slack = len;
+	free(paint);
 }
 
 static void attach_listen_cb(struct watch *w, uint32_t events)
@@ -173,6 +198,7 @@ static void attach_listen_cb(struct watch *w, uint32_t events)
 		srv->clients = c;
 		srv->n_clients++;
 		diag_debug("attach: client %u connected", c->id);
+		attach_send_repaint(c, false);
 		attach_update(c);
 		if (srv->cb.attached)
 			srv->cb.attached(srv->cb.ctx);
@@ -263,6 +289,8 @@ static void attach_client_cb(struct watch *w, uint32_t events)
 	bool hup = events & (EPOLLHUP | EPOLLERR);
 	if (events & EPOLLOUT || hup)
 		attach_flush(c);
+	if (c->needs_repaint && c->qhead == NULL && !c->wr_closed && !hup)
+		attach_send_repaint(c, true);
 	if ((events & EPOLLIN || hup) && !c->rd_closed && !c->srv->input_paused)
 		attach_read(c);
 	/* A hung-up peer takes no more output; what it sent before hanging up
@@ -307,24 +335,48 @@ static void attach_send_frame(struct attach_client *c, enum stream_id stream, co
 	attach_enqueue(c, stream, data, len);
 }
 
+/* A chunk in frames of at most the protocol's payload. */
+static void attach_send(struct attach_client *c, enum stream_id stream, const char *data, size_t len)
+{
+	for (size_t off = 0; off < len && !c->wr_closed; off += STREAM_ATTACH_MAX_PAYLOAD) {
+		size_t n = len - off < STREAM_ATTACH_MAX_PAYLOAD ? len - off : STREAM_ATTACH_MAX_PAYLOAD;
+		attach_send_frame(c, stream, data + off, n);
+	}
+}
+
+/* A client too far behind: with a screen model, forget its backlog and
+ * repaint it when it can take it; without one, cut it off. Returns false
+ * when the client is gone. */
+static bool attach_check_lag(struct attach_client *c)
+{
+	struct attach_server *srv = c->srv;
+	if (srv->cb.repaint != NULL) {
+		if (c->qbytes <= srv->cb.lag_max(srv->cb.ctx) + c->slack)
+			return true;
+		diag_debug("attach: client %u fell %zu bytes behind; it gets a repaint instead", c->id,
+			   c->qbytes);
+		attach_free_queue(c);
+		c->needs_repaint = true;
+		return true;
+	}
+	if (c->qbytes <= srv->queue_max)
+		return true;
+	diag_warn("attach: client %u fell more than %zu bytes behind; disconnecting it", c->id, srv->queue_max);
+	attach_remove(c);
+	return false;
+}
+
 void attach_broadcast(struct attach_server *srv, const struct output_chunk *chunk)
 {
 	for (struct attach_client *c = srv->clients, *next; c; c = next) {
 		next = c->next;
-		if (c->wr_closed)
+		if (c->wr_closed || c->needs_repaint)
 			continue;
 		bool was_empty = c->qhead == NULL;
-		for (size_t off = 0; off < chunk->len && !c->wr_closed; off += STREAM_ATTACH_MAX_PAYLOAD) {
-			size_t n = chunk->len - off < STREAM_ATTACH_MAX_PAYLOAD ? chunk->len - off : STREAM_ATTACH_MAX_PAYLOAD;
-			attach_send_frame(c, chunk->stream, chunk->data + off, n);
-		}
-		if (c->qbytes > srv->queue_max) {
-			diag_warn("attach: client %u fell more than %zu bytes behind; disconnecting it", c->id,
-				  srv->queue_max);
-			attach_remove(c);
+		attach_send(c, chunk->stream, chunk->data, chunk->len);
+		if (!attach_check_lag(c))
 			continue;
-		}
-		if (c->wr_closed || was_empty != (c->qhead == NULL))
+		if (c->wr_closed || c->needs_repaint || was_empty != (c->qhead == NULL))
 			attach_update(c);
 	}
 }
@@ -337,7 +389,7 @@ void attach_resume_input(struct attach_server *srv)
 bool attach_has_pending(const struct attach_server *srv)
 {
 	for (const struct attach_client *c = srv->clients; c; c = c->next)
-		if (c->qhead != NULL && !c->wr_closed)
+		if ((c->qhead != NULL || c->needs_repaint) && !c->wr_closed)
 			return true;
 	return false;
 }
