@@ -40,6 +40,7 @@ fuzz_smoke() {
 @test "fuzz smoke: k8sread" { fuzz_smoke k8sread; }
 @test "fuzz smoke: asciicast" { fuzz_smoke asciicast; }
 @test "fuzz smoke: attach" { fuzz_smoke attach; }
+@test "fuzz smoke: screen" { fuzz_smoke screen; }
 
 @test "fuzz smoke: every target has a smoke test and a seed corpus" {
 	local f t
