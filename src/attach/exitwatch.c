@@ -1,7 +1,6 @@
 /* exitwatch: waiting for this run's exit file. */
 #include "attach/exitwatch.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
