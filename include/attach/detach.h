@@ -22,9 +22,6 @@ struct detach_keys {
  * (always NUL-terminated when errlen > 0). */
 int detach_keys_parse(const char *spec, struct detach_keys *keys, char *err, size_t errlen);
 
-/* Formats keys back into spec syntax (for messages); returns buf. */
-char *detach_keys_format(const struct detach_keys *keys, char *buf, size_t len);
-
 struct detach_matcher {
 	struct detach_keys keys; /* a copy: the matcher borrows nothing */
 	size_t held;             /* keys.seq[0..held) have been seen and held back */

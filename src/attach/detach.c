@@ -70,29 +70,6 @@ int detach_keys_parse(const char *spec, struct detach_keys *keys, char *err, siz
 	return 0;
 }
 
-char *detach_keys_format(const struct detach_keys *keys, char *buf, size_t len)
-{
-	size_t used = 0;
-	if (len == 0)
-		return buf;
-	buf[0] = '\0';
-	for (size_t i = 0; i < keys->len; i++) {
-		unsigned char c = keys->seq[i];
-		char one[8];
-		if (c < 0x20)
-			snprintf(one, sizeof(one), "ctrl-%c", c == 0 ? '@' : (c <= 26 ? 'a' + c - 1 : '@' + c));
-		else if (c < 0x7f)
-			snprintf(one, sizeof(one), "%c", c);
-		else
-			snprintf(one, sizeof(one), "\\x%02x", c);
-		int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "", one);
-		if (n < 0 || (size_t)n >= len - used)
-			break;
-		used += (size_t)n;
-	}
-	return buf;
-}
-
 void detach_matcher_init(struct detach_matcher *m, const struct detach_keys *keys)
 {
 	m->keys = *keys;

@@ -2,9 +2,8 @@
  *
  * Input: a spec up to the first NUL, then one byte seeding the piece sizes,
  * then the input stream. Checked:
- *  - the parser never crashes, always terminates its error text, and every
- *    spec it accepts formats back to a spec that parses to the same keys
- *    (except keys without a spec form: bytes >= 0x7f and ',');
+ *  - the parser never crashes, always terminates its error text, gives the
+ *    same answer with a tiny error buffer, and never accepts too many keys;
  *  - the matcher, fed the stream in pieces into exactly-sized buffers,
  *    passes on precisely the bytes before the first occurrence of the
  *    sequence, in order, and reports the detach in the piece holding the
@@ -19,14 +18,6 @@
 #include "attach/detach.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool formattable(const struct detach_keys *k)
-{
-	for (size_t i = 0; i < k->len; i++)
-		if (k->seq[i] >= 0x7f || k->seq[i] == ',')
-			return false;
-	return true;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -54,19 +45,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (keys.len > DETACH_KEYS_MAX)
-		abort();
-
-	char fmt[DETACH_KEYS_MAX * 8 + 1];
-	detach_keys_format(&keys, fmt, sizeof(fmt));
-	if (formattable(&keys)) {
-		struct detach_keys again;
-		if (detach_keys_parse(fmt, &again, err, sizeof(err)) < 0 || again.len != keys.len ||
-		    memcmp(again.seq, keys.seq, keys.len) != 0)
-			abort();
-	}
-	char small[5];
-	detach_keys_format(&keys, small, sizeof(small));
-	if (memchr(small, '\0', sizeof(small)) == NULL)
 		abort();
 
 	if (!nul)

@@ -104,17 +104,6 @@ static void test_parse_max_keys(void **state)
 	assert_int_equal(k.len, DETACH_KEYS_MAX);
 }
 
-static void test_format_roundtrip(void **state)
-{
-	(void)state;
-	const char *specs[] = {"ctrl-p,ctrl-q", "ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_", "a,ctrl-z,~"};
-	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		struct detach_keys k = parse_ok(specs[i]);
-		char buf[128];
-		assert_string_equal(detach_keys_format(&k, buf, sizeof(buf)), specs[i]);
-	}
-}
-
 /* Feeds the chunks in order through one matcher, collecting the output; stops
  * at a detach. Returns whether it detached. */
 static bool run_chunks(const char *spec, const char *const *chunks, size_t nchunks, char *out,
@@ -310,7 +299,6 @@ int main(void)
 		cmocka_unit_test(test_parse_empty_disables),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_max_keys),
-		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_match_plain_passthrough),
 		cmocka_unit_test(test_match_full_in_one_read),
 		cmocka_unit_test(test_match_split_across_reads),
