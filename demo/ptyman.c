@@ -295,6 +295,33 @@ static int session(struct ptyman *pm)
 	return pm->interactive ? 0 : rc;
 }
 
+/* Everything after the options; the exit status. */
+static int ptyman_run(struct ptyman *pm, const struct options *o, int argc, char **argv)
+{
+	if (tools_find(&pm->tools, o) < 0 || state_open(&pm->state, o->state) < 0)
+		return 1;
+	bool one_command = optind < argc;
+	pm->interactive = !one_command && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (mode_choose(pm, o, one_command) < 0 || signals_setup(pm) < 0)
+		return 1;
+	if (one_command)
+		return cmd_dispatch(pm, argc - optind, argv + optind);
+	return session(pm);
+}
+
+static void ptyman_free(struct ptyman *pm)
+{
+	struct state *s = &pm->state;
+	char **paths[] = {&s->dir, &s->ctr_dir, &s->exit_dir, &s->rootfs, &s->rt_root, &s->history,
+			  &pm->tools.shim, &pm->tools.attach, &pm->tools.logs, &pm->tools.runtime, &pm->tools.self};
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		free(*paths[i]);
+		*paths[i] = NULL;
+	}
+	words_free(&pm->start);
+	close_fd(&pm->sig_fd);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "--gate") == 0)
@@ -307,15 +334,8 @@ int main(int argc, char **argv)
 	struct ptyman pm = {.sig_fd = -1, .start = words_new()};
 	struct options o;
 	int status;
-	if (!options_parse(&pm, &o, argc, argv, &status))
-		return status;
-	if (tools_find(&pm.tools, &o) < 0 || state_open(&pm.state, o.state) < 0)
-		return 1;
-	bool one_command = optind < argc;
-	pm.interactive = !one_command && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	if (mode_choose(&pm, &o, one_command) < 0 || signals_setup(&pm) < 0)
-		return 1;
-	if (one_command)
-		return cmd_dispatch(&pm, argc - optind, argv + optind);
-	return session(&pm);
+	if (options_parse(&pm, &o, argc, argv, &status))
+		status = ptyman_run(&pm, &o, argc, argv);
+	ptyman_free(&pm);
+	return status;
 }
