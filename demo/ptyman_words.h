@@ -4,8 +4,9 @@
  * keeps the next character, and # at the start of a word begins a comment.
  * No expansion of any kind: `exec c1 sh -c 'echo $HOME'` passes $HOME on.
  *
- * Header-only because each .c file in demo/ becomes its own binary; ptyman.c and the
- * unit test include it. Pure: no I/O, allocation only through xmalloc. */
+ * Header-only because the unit test links the archives, not demo/'s
+ * objects; ptyman and the test include it. Pure: no I/O, allocation only
+ * through xmalloc. */
 #ifndef PTYMAN_WORDS_H
 #define PTYMAN_WORDS_H
 
@@ -20,6 +21,12 @@ struct words {
 	char **v;   /* NULL-terminated */
 	size_t n;
 };
+
+/* An empty list, ready for words_push. */
+static inline struct words words_new(void)
+{
+	return (struct words){.v = xcalloc(1, sizeof(char *))};
+}
 
 static inline void words_free(struct words *w)
 {
@@ -37,6 +44,70 @@ static inline void words_push(struct words *w, char *word)
 	w->v[w->n] = NULL;
 }
 
+/* The splitter's state between characters. */
+struct words_splitter {
+	struct words *out;
+	char *cur; /* the word so far, room for the whole line */
+	size_t cl;
+	bool in_word;
+	enum { WORDS_PLAIN, WORDS_SINGLE, WORDS_DOUBLE } q;
+};
+
+static inline void words_end_word(struct words_splitter *s)
+{
+	s->cur[s->cl] = '\0';
+	words_push(s->out, xstrdup(s->cur));
+	s->cl = 0;
+	s->in_word = false;
+}
+
+/* line[*i] inside quotes; *i moves past an escaped character. */
+static inline void words_quoted(struct words_splitter *s, const char *line, size_t len, size_t *i)
+{
+	char c = line[*i];
+	if (s->q == WORDS_SINGLE) {
+		if (c == '\'')
+			s->q = WORDS_PLAIN;
+		else
+			s->cur[s->cl++] = c;
+	} else if (c == '"') {
+		s->q = WORDS_PLAIN;
+	} else if (c == '\\' && *i + 1 < len && strchr("\"\\$`", line[*i + 1])) {
+		s->cur[s->cl++] = line[++*i];
+	} else {
+		s->cur[s->cl++] = c;
+	}
+}
+
+/* line[*i] outside quotes. false to stop: a comment begins, or a trailing
+ * backslash that is an error (*err) unless partial. */
+static inline bool words_plain(struct words_splitter *s, const char *line, size_t len, size_t *i, bool partial,
+			       const char **err)
+{
+	char c = line[*i];
+	if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+		if (s->in_word)
+			words_end_word(s);
+		return true;
+	}
+	if (c == '#' && !s->in_word)
+		return false;
+	s->in_word = true;
+	if (c == '\'') {
+		s->q = WORDS_SINGLE;
+	} else if (c == '"') {
+		s->q = WORDS_DOUBLE;
+	} else if (c != '\\') {
+		s->cur[s->cl++] = c;
+	} else if (*i + 1 < len) {
+		s->cur[s->cl++] = line[++*i];
+	} else if (!partial) {
+		*err = "trailing backslash";
+		return false;
+	}
+	return true;
+}
+
 /* Split line into *out (always a valid, possibly empty list afterwards).
  * Returns 0, or -1 with a static reason in *err on an unterminated quote or
  * a trailing backslash; *out is then empty.
@@ -48,77 +119,28 @@ static inline int words_split_ex(const char *line, struct words *out, const char
 				 bool *open_word)
 {
 	size_t len = strlen(line);
-	char *cur = xmalloc(len + 1);
-	size_t cl = 0;
-	bool in_word = false;
-	enum { PLAIN, SINGLE, DOUBLE } q = PLAIN;
-
-	*out = (struct words){0};
-	out->v = xcalloc(1, sizeof(*out->v));
+	struct words_splitter s = {.out = out, .cur = xmalloc(len + 1), .q = WORDS_PLAIN};
+	*out = words_new();
 	*err = NULL;
 	for (size_t i = 0; i < len; i++) {
-		char c = line[i];
-		if (q == SINGLE) {
-			if (c == '\'')
-				q = PLAIN;
-			else
-				cur[cl++] = c;
-			continue;
-		}
-		if (q == DOUBLE) {
-			if (c == '"') {
-				q = PLAIN;
-			} else if (c == '\\' && i + 1 < len && strchr("\"\\$`", line[i + 1])) {
-				cur[cl++] = line[++i];
-			} else {
-				cur[cl++] = c;
-			}
-			continue;
-		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			if (in_word) {
-				cur[cl] = '\0';
-				words_push(out, xstrdup(cur));
-				cl = 0;
-				in_word = false;
-			}
-			continue;
-		}
-		if (c == '#' && !in_word)
+		if (s.q != WORDS_PLAIN)
+			words_quoted(&s, line, len, &i);
+		else if (!words_plain(&s, line, len, &i, partial, err))
 			break;
-		in_word = true;
-		if (c == '\'') {
-			q = SINGLE;
-		} else if (c == '"') {
-			q = DOUBLE;
-		} else if (c == '\\') {
-			if (i + 1 == len) {
-				if (!partial) {
-					*err = "trailing backslash";
-					break;
-				}
-			} else {
-				cur[cl++] = line[++i];
-			}
-		} else {
-			cur[cl++] = c;
-		}
 	}
-	if (*err == NULL && q != PLAIN && !partial)
-		*err = q == SINGLE ? "unterminated single quote" : "unterminated double quote";
+	if (*err == NULL && s.q != WORDS_PLAIN && !partial)
+		*err = s.q == WORDS_SINGLE ? "unterminated single quote" : "unterminated double quote";
 	if (*err != NULL) {
-		free(cur);
+		free(s.cur);
 		words_free(out);
-		out->v = xcalloc(1, sizeof(*out->v));
+		*out = words_new();
 		return -1;
 	}
 	if (open_word)
-		*open_word = in_word;
-	if (in_word) {
-		cur[cl] = '\0';
-		words_push(out, xstrdup(cur));
-	}
-	free(cur);
+		*open_word = s.in_word;
+	if (s.in_word)
+		words_end_word(&s);
+	free(s.cur);
 	return 0;
 }
 
