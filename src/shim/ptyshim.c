@@ -3,7 +3,8 @@
  * runtime-less mode), reports the container's pid (or the runtime's error)
  * on the sync pipe, then runs one event loop until the container is gone,
  * and ends through one path: drain, sync logs, close clients, exit file,
- * exit command. The output order is fixed here: log drivers, then clients. */
+ * exit command. The output order is fixed here: each chunk goes to the log
+ * drivers, then to the attach clients (what that guarantees: shim/logset.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
@@ -31,7 +32,7 @@
 #include "shim/ctrio.h"
 #include "base/diag.h"
 #include "shim/k8slog.h"
-#include "shim/logdrv.h"
+#include "shim/logset.h"
 #include "base/loop.h"
 #include "shim/oom.h"
 #include "shim/proc.h"
@@ -77,8 +78,7 @@ struct shim {
 	bool have_master;
 
 	struct ctr_stdio *io;
-	struct logdrv **logs;
-	size_t n_logs;
+	struct logset logs;
 	struct attach_server *attach;
 	struct ctl_fifos *ctl;
 	struct oom_watch *oom;
@@ -103,8 +103,7 @@ struct shim {
 static void shim_output(void *ctx, const struct output_chunk *chunk)
 {
 	struct shim *s = ctx;
-	for (size_t i = 0; i < s->n_logs; i++)
-		s->logs[i]->ops->write(s->logs[i], chunk);
+	logset_write(&s->logs, chunk);
 	if (s->attach)
 		attach_broadcast(s->attach, chunk);
 }
@@ -112,9 +111,7 @@ static void shim_output(void *ctx, const struct output_chunk *chunk)
 static void shim_output_done(void *ctx)
 {
 	struct shim *s = ctx;
-	for (size_t i = 0; i < s->n_logs; i++)
-		if (s->logs[i]->ops->flush)
-			s->logs[i]->ops->flush(s->logs[i]);
+	logset_flush(&s->logs);
 }
 
 static void shim_input_room(void *ctx)
@@ -157,17 +154,13 @@ static void shim_resize(void *ctx, unsigned rows, unsigned cols)
 	ctrio_resize(s->io, rows, cols);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	for (size_t i = 0; i < s->n_logs; i++)
-		if (s->logs[i]->ops->resize)
-			s->logs[i]->ops->resize(s->logs[i], rows, cols, &now);
+	logset_resize(&s->logs, rows, cols, &now);
 }
 
 static void shim_reopen_log(void *ctx)
 {
 	struct shim *s = ctx;
-	for (size_t i = 0; i < s->n_logs; i++)
-		if (s->logs[i]->ops->reopen)
-			s->logs[i]->ops->reopen(s->logs[i]);
+	logset_reopen(&s->logs);
 }
 
 /* ---- failures --------------------------------------------------------- */
@@ -348,9 +341,7 @@ static void shim_take_master(struct shim *s, int master_fd)
 	/* Recordings (asciicast) start with the terminal's real size. */
 	unsigned rows, cols;
 	if (ctrio_get_size(s->io, &rows, &cols))
-		for (size_t i = 0; i < s->n_logs; i++)
-			if (s->logs[i]->ops->resize)
-				s->logs[i]->ops->resize(s->logs[i], rows, cols, NULL);
+		logset_resize(&s->logs, rows, cols, NULL);
 }
 
 static void shim_console_close(struct shim *s)
@@ -469,7 +460,7 @@ static void shim_detach_stdio(struct shim *s)
 static void shim_open_logs(struct shim *s)
 {
 	const struct shim_config *cfg = s->cfg;
-	s->logs = xcalloc(cfg->n_logs, sizeof(*s->logs));
+	logset_init(&s->logs);
 	for (size_t i = 0; i < cfg->n_logs; i++) {
 		char *err = NULL;
 		struct logdrv *drv = NULL;
@@ -503,7 +494,7 @@ static void shim_open_logs(struct shim *s)
 			free(err);
 			exit(1);
 		}
-		s->logs[s->n_logs++] = drv;
+		logset_add(&s->logs, drv);
 	}
 }
 
@@ -784,9 +775,7 @@ static void shim_finish(struct shim *s)
 	ctrio_drain(s->io);
 	if (s->oom)
 		oom_watch_final_check(s->oom);
-	for (size_t i = 0; i < s->n_logs; i++)
-		if (s->logs[i]->ops->sync)
-			s->logs[i]->ops->sync(s->logs[i]);
+	logset_sync(&s->logs);
 	if ((s->timed_out || s->cfg->no_runtime) && s->ctr_pid > 0)
 		kill(-s->ctr_pid, SIGKILL);
 
@@ -823,9 +812,7 @@ static void shim_finish(struct shim *s)
 		if (rc != 0)
 			status = rc;
 	}
-	for (size_t i = 0; i < s->n_logs; i++)
-		s->logs[i]->ops->destroy(s->logs[i]);
-	free(s->logs);
+	logset_destroy(&s->logs);
 	ctl_free(s->ctl);
 	oom_watch_free(s->oom);
 	ctrio_free(s->io);
