@@ -16,8 +16,9 @@
 
 #include "base/diag.h"
 #include "base/util.h"
+#include "logfmt/logtime.h"
 
-#define K8S_HDR_LEN (K8S_TIMESTAMP_LEN + 10) /* "TS stdout F " */
+#define K8S_HDR_LEN (LOGTIME_K8S_LEN + 10) /* "TS stdout F " */
 #define K8S_COPY_MAX 256                     /* contents up to this are copied, not referenced */
 #define K8S_IOV_MAX 1024
 #define K8S_STAGE_SIZE (K8S_IOV_MAX / 2 * (K8S_HDR_LEN + K8S_COPY_MAX + 1))
@@ -31,10 +32,7 @@ struct k8slog {
 	int64_t total; /* bytes written over the driver's life (global max) */
 	off_t file_end; /* where the next append lands, to cut back a failed batch */
 	bool global_stopped;
-	/* Time formatting cache: the date-time part changes once a second. */
-	time_t cached_sec;
-	char cached_prefix[21]; /* "YYYY-MM-DDTHH:MM:SS." */
-	char cached_offset[7];  /* "+HH:MM" */
+	struct logtime_local clock; /* the date-time part changes once a second */
 	/* The batch being built. */
 	struct iovec iov[K8S_IOV_MAX];
 	int n_iov;
@@ -58,43 +56,13 @@ struct k8slog {
 
 static const struct logdrv_ops k8slog_ops;
 
-static void k8slog_cache_time(struct k8slog *k, time_t sec)
+/* "TIMESTAMP stdout F " for a chunk read at ts; hdr holds K8S_HDR_LEN + 1. */
+static void k8slog_header(struct k8slog *k, const struct output_chunk *chunk, char *hdr)
 {
-	struct tm tm;
-	localtime_r(&sec, &tm);
-	strftime(k->cached_prefix, sizeof(k->cached_prefix), "%Y-%m-%dT%H:%M:%S.", &tm);
-	long off = tm.tm_gmtoff;
-	char sign = off < 0 ? '-' : '+';
-	unsigned long abs_off = (unsigned long)(off < 0 ? -off : off);
-	unsigned hours = (unsigned)(abs_off / 3600 % 100), minutes = (unsigned)(abs_off / 60 % 60);
-	k->cached_offset[0] = sign;
-	k->cached_offset[1] = (char)('0' + hours / 10);
-	k->cached_offset[2] = (char)('0' + hours % 10);
-	k->cached_offset[3] = ':';
-	k->cached_offset[4] = (char)('0' + minutes / 10);
-	k->cached_offset[5] = (char)('0' + minutes % 10);
-	k->cached_offset[6] = '\0';
-	k->cached_sec = sec;
-}
-
-static void k8slog_time(struct k8slog *k, const struct timespec *ts, char *out)
-{
-	if (ts->tv_sec != k->cached_sec || k->cached_prefix[0] == '\0')
-		k8slog_cache_time(k, ts->tv_sec);
-	memcpy(out, k->cached_prefix, 20);
-	long ns = ts->tv_nsec;
-	for (int i = 28; i >= 20; i--) {
-		out[i] = (char)('0' + ns % 10);
-		ns /= 10;
-	}
-	memcpy(out + 29, k->cached_offset, 6);
-	out[K8S_TIMESTAMP_LEN] = '\0';
-}
-
-void k8slog_format_time(const struct timespec *ts, char *out)
-{
-	struct k8slog k = {.cached_sec = -1};
-	k8slog_time(&k, ts, out);
+	int64_t ns = (int64_t)chunk->when.tv_sec * LOGTIME_NS_PER_SEC + chunk->when.tv_nsec;
+	if (logtime_format_local_cached(&k->clock, ns, hdr, K8S_HDR_LEN + 1) == 0)
+		memcpy(hdr, "0000-01-01T00:00:00.000000000+00:00", LOGTIME_K8S_LEN); /* a clock past 9999 */
+	memcpy(hdr + LOGTIME_K8S_LEN, chunk->stream == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
 }
 
 static int k8slog_open_file(struct k8slog *k, int extra_flags)
@@ -126,7 +94,6 @@ struct logdrv *k8slog_open(const struct k8slog_opts *opts, char **err)
 	k->path = xstrdup(opts->path);
 	k->opts.path = k->path;
 	k->fd = -1;
-	k->cached_sec = -1;
 	if (k8slog_open_file(k, 0) < 0) {
 		*err = xasprintf("open log file %s: %s", opts->path, strerror(errno));
 		free(k->path);
@@ -330,7 +297,7 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const c
 	char *h = k->stage + k->stage_used;
 	memcpy(h, hdr, K8S_HDR_LEN);
 	if (partial)
-		h[K8S_TIMESTAMP_LEN + 8] = 'P';
+		h[LOGTIME_K8S_LEN + 8] = 'P';
 	size_t used = K8S_HDR_LEN;
 	if (copy) {
 		memcpy(h + used, data, len);
@@ -360,8 +327,7 @@ static void k8slog_write(struct logdrv *drv, const struct output_chunk *chunk)
 {
 	struct k8slog *k = (struct k8slog *)drv;
 	char ts[K8S_HDR_LEN + 1];
-	k8slog_time(k, &chunk->when, ts);
-	memcpy(ts + K8S_TIMESTAMP_LEN, chunk->stream == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
+	k8slog_header(k, chunk, ts);
 	int si = chunk->stream == STREAM_STDERR ? 1 : 0;
 	const char *p = chunk->data, *end = chunk->data + chunk->len;
 	while (p < end) {
