@@ -186,26 +186,30 @@ static bool cli_plain_option(struct shim_config *cfg, enum conmonopt_id opt, con
 	return true;
 }
 
-/* Options whose value is checked (numbers, sizes, log specs, levels). */
-static bool cli_checked_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
+static bool cli_log_path(struct shim_config *cfg, const char *arg, const char *flag)
+{
+	const char *err;
+	cfg->logs = xrealloc(cfg->logs, (cfg->n_logs + 1) * sizeof(*cfg->logs));
+	if (cli_parse_log_spec(arg, &cfg->logs[cfg->n_logs], &err) < 0)
+		return cli_fail(flag, "%s: '%s'", err, arg);
+	cfg->n_logs++;
+	return true;
+}
+
+static bool cli_log_level(struct shim_config *cfg, const char *arg, const char *flag)
+{
+	int level = diag_level_parse(arg);
+	if (level < 0)
+		return cli_fail(flag, "no such log level '%s'", arg);
+	cfg->log_level = level;
+	return true;
+}
+
+/* Options whose value is a number in a range. */
+static bool cli_number_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
 {
 	int64_t v;
-	const char *err;
-
 	switch (opt) {
-	case CONMONOPT_LOG_PATH:
-		cfg->logs = xrealloc(cfg->logs, (cfg->n_logs + 1) * sizeof(*cfg->logs));
-		if (cli_parse_log_spec(arg, &cfg->logs[cfg->n_logs], &err) < 0)
-			return cli_fail(flag, "%s: '%s'", err, arg);
-		cfg->n_logs++;
-		break;
-	case CONMONOPT_LOG_LEVEL: {
-		int level = diag_level_parse(arg);
-		if (level < 0)
-			return cli_fail(flag, "no such log level '%s'", arg);
-		cfg->log_level = level;
-		break;
-	}
 	case CONMONOPT_EXIT_DELAY:
 		if (!cli_number(flag, arg, 0, 86400, &v))
 			return false;
@@ -236,10 +240,6 @@ static bool cli_checked_option(struct shim_config *cfg, enum conmonopt_id opt, c
 			return false;
 		cfg->attach_queue_max = (size_t)v;
 		break;
-	case CONMONOPT_INITIAL_SIZE:
-		if (!cli_parse_size(arg, &cfg->initial_rows, &cfg->initial_cols))
-			return cli_fail(flag, "expected ROWSxCOLS (1-65535 each), got '%s'", arg);
-		break;
 	case CONMONOPT_RUNTIME_TIMEOUT:
 		if (!cli_number(flag, arg, 1, 86400, &v))
 			return false;
@@ -253,7 +253,20 @@ static bool cli_checked_option(struct shim_config *cfg, enum conmonopt_id opt, c
 
 static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
 {
-	return cli_plain_option(cfg, opt, arg) || cli_checked_option(cfg, opt, arg, flag);
+	if (cli_plain_option(cfg, opt, arg))
+		return true;
+	switch (opt) {
+	case CONMONOPT_LOG_PATH:
+		return cli_log_path(cfg, arg, flag);
+	case CONMONOPT_LOG_LEVEL:
+		return cli_log_level(cfg, arg, flag);
+	case CONMONOPT_INITIAL_SIZE:
+		if (!cli_parse_size(arg, &cfg->initial_rows, &cfg->initial_cols))
+			return cli_fail(flag, "expected ROWSxCOLS (1-65535 each), got '%s'", arg);
+		return true;
+	default:
+		return cli_number_option(cfg, opt, arg, flag);
+	}
 }
 
 /* The flag as the user wrote it, for messages: "--cid" or "-c". */

@@ -149,6 +149,58 @@ static int k8slog_write_batch(struct k8slog *k)
 	return rc;
 }
 
+/* A full disk with rotation on: dropping the oldest file may be all it
+ * takes. The batch holds whole lines' beginnings, so it can go to the new
+ * file as it is. Returns the retried write's result. */
+static int k8slog_rotate_and_retry(struct k8slog *k)
+{
+	off_t old_end = k->file_end;
+	if (ftruncate(k->fd, k->file_end) < 0)
+		diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
+	k8slog_switch_file(k);
+	for (int i = 0; i < 2; i++)
+		if (k->lines[i].open)
+			k->lines[i].start -= old_end;
+	int rc = k->fd >= 0 ? k8slog_write_batch(k) : -1;
+	if (rc < 0 && k->fd < 0)
+		errno = EBADF;
+	return rc;
+}
+
+/* Cuts the batch off, and the beginnings of lines it would have finished,
+ * so no torn record or line stays in the file. */
+static void k8slog_batch_failed(struct k8slog *k, size_t bytes, int errnum)
+{
+	off_t cut = k->file_end;
+	for (int i = 0; i < 2; i++)
+		if (k->lines[i].committed_open && k->lines[i].committed_start < cut)
+			cut = k->lines[i].committed_start;
+	if (ftruncate(k->fd, cut) < 0)
+		diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
+	k8slog_report_loss(k, bytes + (size_t)(k->file_end - cut), errnum);
+	k->size -= (int64_t)(k->file_end - cut);
+	k->file_end = cut;
+	for (int i = 0; i < 2; i++) {
+		k->lines[i].skipping = k->lines[i].open;
+		k->lines[i].open = k->lines[i].committed_open = false;
+	}
+}
+
+static void k8slog_batch_written(struct k8slog *k, size_t bytes)
+{
+	if (k->failing) {
+		diag_warn("log %s: writing again; %llu bytes were lost", k->path, (unsigned long long)k->lost);
+		k->failing = false;
+	}
+	k->size += (int64_t)bytes;
+	k->total += (int64_t)bytes;
+	k->file_end += (off_t)bytes;
+	for (int i = 0; i < 2; i++) {
+		k->lines[i].committed_open = k->lines[i].open;
+		k->lines[i].committed_start = k->lines[i].start;
+	}
+}
+
 static void k8slog_flush(struct k8slog *k)
 {
 	if (k->n_iov == 0)
@@ -159,52 +211,12 @@ static void k8slog_flush(struct k8slog *k)
 	} else {
 		int rc = k8slog_write_batch(k);
 		if (rc < 0 && errno == ENOSPC && k->opts.rotate && k->file_end > 0 && !k->lines[0].committed_open &&
-		    !k->lines[1].committed_open) {
-			/* A full disk with rotation on: dropping the oldest file may
-			 * be all it takes. The batch holds whole lines' beginnings, so
-			 * it can go to the new file as it is. */
-			off_t old_end = k->file_end;
-			if (ftruncate(k->fd, k->file_end) < 0)
-				diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
-			k8slog_switch_file(k);
-			for (int i = 0; i < 2; i++)
-				if (k->lines[i].open)
-					k->lines[i].start -= old_end;
-			rc = k->fd >= 0 ? k8slog_write_batch(k) : -1;
-			if (rc < 0 && k->fd < 0)
-				errno = EBADF;
-		}
-		if (rc < 0) {
-			int saved = errno;
-			/* Cut the batch off, and the beginnings of lines it would have
-			 * finished, so no torn record or line stays in the file. */
-			off_t cut = k->file_end;
-			for (int i = 0; i < 2; i++)
-				if (k->lines[i].committed_open && k->lines[i].committed_start < cut)
-					cut = k->lines[i].committed_start;
-			if (ftruncate(k->fd, cut) < 0)
-				diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
-			k8slog_report_loss(k, bytes + (size_t)(k->file_end - cut), saved);
-			k->size -= (int64_t)(k->file_end - cut);
-			k->file_end = cut;
-			for (int i = 0; i < 2; i++) {
-				k->lines[i].skipping = k->lines[i].open;
-				k->lines[i].open = k->lines[i].committed_open = false;
-			}
-		} else {
-			if (k->failing) {
-				diag_warn("log %s: writing again; %llu bytes were lost", k->path,
-					  (unsigned long long)k->lost);
-				k->failing = false;
-			}
-			k->size += (int64_t)bytes;
-			k->total += (int64_t)bytes;
-			k->file_end += (off_t)bytes;
-			for (int i = 0; i < 2; i++) {
-				k->lines[i].committed_open = k->lines[i].open;
-				k->lines[i].committed_start = k->lines[i].start;
-			}
-		}
+		    !k->lines[1].committed_open)
+			rc = k8slog_rotate_and_retry(k);
+		if (rc < 0)
+			k8slog_batch_failed(k, bytes, errno);
+		else
+			k8slog_batch_written(k, bytes);
 	}
 	k->n_iov = 0;
 	k->stage_used = 0;
@@ -261,24 +273,23 @@ static void k8slog_rotate(struct k8slog *k)
 	k8slog_switch_file(k);
 }
 
-/* hdr: the chunk's "TIMESTAMP STREAM F " header, built once per chunk. */
-static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const char *data, size_t len,
-			      bool partial)
+/* Whether a record of rec_len bytes on stream si is to be written, and
+ * a rotation first when it would take the file past its limit. */
+static bool k8slog_admit(struct k8slog *k, int si, size_t rec_len, bool partial)
 {
-	size_t rec_len = K8S_HDR_LEN + len + (partial ? 1 : 0);
 	if (k->global_stopped)
-		return;
+		return false;
 	if (k->lines[si].skipping) {
 		/* The rest of a line whose beginning was lost. */
 		k->lost += rec_len;
 		k->lines[si].skipping = partial;
-		return;
+		return false;
 	}
 	if (k->opts.global_size_max > 0 && k->total + (int64_t)(k->batch_bytes + rec_len) > k->opts.global_size_max) {
 		k8slog_flush(k);
 		diag_warn("log %s: --log-global-size-max reached; logging stops", k->path);
 		k->global_stopped = true;
-		return;
+		return false;
 	}
 	/* An empty file is never rotated away: a record bigger than the limit
 	 * goes into it, rather than pushing the oldest kept file out for nothing. */
@@ -289,6 +300,13 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const c
 	if (k->opts.size_max > 0 && k->size + (int64_t)k->batch_bytes > 0 && would_be > k->opts.size_max &&
 	    (!line_open || would_be > 2 * k->opts.size_max))
 		k8slog_rotate(k);
+	return true;
+}
+
+/* Adds the record's iovecs to the batch: the header (and a short content)
+ * copied into the stage, a long content referenced where it is. */
+static void k8slog_stage(struct k8slog *k, const char *hdr, const char *data, size_t len, bool partial)
+{
 	bool copy = len <= K8S_COPY_MAX;
 	size_t stage_need = K8S_HDR_LEN + (copy ? len + 1 : 0);
 	if (k->n_iov + 3 > K8S_IOV_MAX || k->stage_used + stage_need > K8S_STAGE_SIZE)
@@ -317,6 +335,16 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const c
 		if (partial)
 			k->iov[k->n_iov++] = (struct iovec){"\n", 1};
 	}
+}
+
+/* hdr: the chunk's "TIMESTAMP STREAM F " header, built once per chunk. */
+static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const char *data, size_t len,
+			      bool partial)
+{
+	size_t rec_len = K8S_HDR_LEN + len + (partial ? 1 : 0);
+	if (!k8slog_admit(k, si, rec_len, partial))
+		return;
+	k8slog_stage(k, hdr, data, len, partial);
 	if (!k->lines[si].open)
 		k->lines[si].start = k->file_end + (off_t)k->batch_bytes;
 	k->lines[si].open = partial;
