@@ -31,7 +31,4 @@ struct k8slog_opts {
  * failure returns NULL and sets *err to an allocated message. */
 struct logdrv *k8slog_open(const struct k8slog_opts *opts, char **err);
 
-/* Bytes lost so far because the file system refused them (tests, diagnostics). */
-uint64_t k8slog_bytes_lost(const struct logdrv *drv);
-
 #endif

@@ -411,11 +411,6 @@ static void k8slog_destroy(struct logdrv *drv)
 	free(k);
 }
 
-uint64_t k8slog_bytes_lost(const struct logdrv *drv)
-{
-	return ((const struct k8slog *)drv)->lost;
-}
-
 static const struct logdrv_ops k8slog_ops = {
 	.write = k8slog_write,
 	.flush = k8slog_flush_op,
