@@ -29,19 +29,17 @@ int logtime_parse_duration(const char *s, int64_t *ns);
 
 /* conmon's layout in local time (9 digits, numeric offset), NUL-terminated.
  * Needs size > LOGTIME_K8S_LEN; returns the length written, 0 if it cannot
- * (a year outside 0000..9999). */
-size_t logtime_format_local(int64_t ns, char *buf, size_t size);
-
-/* The same, for a writer that stamps many records: the date, time and
- * offset are worked out (localtime_r) once per second and kept in c; only
- * the nanoseconds change between calls within a second. Start c zeroed. */
+ * (a year outside 0000..9999). A writer stamps many records: c keeps the
+ * date, time and offset of the last second formatted (localtime_r runs once
+ * a second), so only the nanoseconds change between calls within a second.
+ * Start c zeroed. */
 struct logtime_local {
 	bool valid;
 	int64_t sec;
 	char date_time[21]; /* "YYYY-MM-DDTHH:MM:SS." */
 	char offset[7];     /* "+HH:MM" */
 };
-size_t logtime_format_local_cached(struct logtime_local *c, int64_t ns, char *buf, size_t size);
+size_t logtime_format_local(struct logtime_local *c, int64_t ns, char *buf, size_t size);
 
 int64_t logtime_now(void);
 

@@ -324,7 +324,7 @@ static bool cache_second(struct logtime_local *c, int64_t secs)
 	return true;
 }
 
-size_t logtime_format_local_cached(struct logtime_local *c, int64_t ns, char *buf, size_t size)
+size_t logtime_format_local(struct logtime_local *c, int64_t ns, char *buf, size_t size)
 {
 	int64_t secs = ns / LOGTIME_NS_PER_SEC, frac = ns % LOGTIME_NS_PER_SEC;
 	if (frac < 0) {
@@ -341,12 +341,6 @@ size_t logtime_format_local_cached(struct logtime_local *c, int64_t ns, char *bu
 	memcpy(buf + 29, c->offset, 6);
 	buf[LOGTIME_K8S_LEN] = '\0';
 	return LOGTIME_K8S_LEN;
-}
-
-size_t logtime_format_local(int64_t ns, char *buf, size_t size)
-{
-	struct logtime_local c = {.valid = false};
-	return logtime_format_local_cached(&c, ns, buf, size);
 }
 
 int64_t logtime_now(void)

@@ -60,7 +60,7 @@ static const struct logdrv_ops k8slog_ops;
 static void k8slog_header(struct k8slog *k, const struct output_chunk *chunk, char *hdr)
 {
 	int64_t ns = (int64_t)chunk->when.tv_sec * LOGTIME_NS_PER_SEC + chunk->when.tv_nsec;
-	if (logtime_format_local_cached(&k->clock, ns, hdr, K8S_HDR_LEN + 1) == 0)
+	if (logtime_format_local(&k->clock, ns, hdr, K8S_HDR_LEN + 1) == 0)
 		memcpy(hdr, "0000-01-01T00:00:00.000000000+00:00", LOGTIME_K8S_LEN); /* a clock past 9999 */
 	memcpy(hdr + LOGTIME_K8S_LEN, chunk->stream == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
 }

@@ -228,7 +228,8 @@ static void reader_mode(const uint8_t *data, size_t size, unsigned seed)
 	if (logtime_parse_k8s(s, first, &ns) == 0) {
 		/* Whatever parses formats back (in local time) and parses again equal. */
 		char buf[LOGTIME_K8S_LEN + 1];
-		size_t n = logtime_format_local(ns, buf, sizeof(buf));
+		struct logtime_local clock = {0};
+		size_t n = logtime_format_local(&clock, ns, buf, sizeof(buf));
 		int64_t ns2;
 		if (n > 0 && (logtime_parse_k8s(buf, n, &ns2) < 0 || ns2 != ns))
 			abort();

@@ -496,18 +496,28 @@ static void test_logtime_format_local(void **state)
 {
 	(void)state;
 	char buf[64];
+	struct logtime_local c = {0};
 	setenv("TZ", "IST-5:30", 1);
 	tzset();
-	assert_int_equal(logtime_format_local(INT64_C(1795893862) * NS + 1, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	const int64_t t = INT64_C(1795893862) * NS;
+	assert_int_equal(logtime_format_local(&c, t + 1, buf, sizeof(buf)), LOGTIME_K8S_LEN);
 	assert_string_equal(buf, "2026-11-29T00:54:22.000000001+05:30");
+	/* The same cache within the second, into the next one, and back. */
+	assert_int_equal(logtime_format_local(&c, t + 999999999, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	assert_string_equal(buf, "2026-11-29T00:54:22.999999999+05:30");
+	assert_int_equal(logtime_format_local(&c, t + NS, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	assert_string_equal(buf, "2026-11-29T00:54:23.000000000+05:30");
+	assert_int_equal(logtime_format_local(&c, t + 2, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	assert_string_equal(buf, "2026-11-29T00:54:22.000000002+05:30");
 	setenv("TZ", "PST8", 1);
 	tzset();
-	assert_int_equal(logtime_format_local(-1, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	c = (struct logtime_local){0}; /* a cache holds one zone's offset */
+	assert_int_equal(logtime_format_local(&c, -1, buf, sizeof(buf)), LOGTIME_K8S_LEN);
 	assert_string_equal(buf, "1969-12-31T15:59:59.999999999-08:00");
 	int64_t back;
 	assert_int_equal(logtime_parse_k8s(buf, strlen(buf), &back), 0);
 	assert_int_equal(back, -1);
-	assert_int_equal(logtime_format_local(0, buf, LOGTIME_K8S_LEN), 0);
+	assert_int_equal(logtime_format_local(&c, 0, buf, LOGTIME_K8S_LEN), 0);
 	unsetenv("TZ");
 	tzset();
 }
