@@ -1,6 +1,6 @@
-/* buf: a fixed-capacity byte ring. Reading into it goes through
- * buf_reserve/buf_commit, writing out through buf_peek/buf_consume, both as
- * iovecs, so a non-blocking writer commits only what the kernel took. */
+/* buf: a fixed-capacity byte ring. Bytes go in with buf_append and out
+ * through buf_peek/buf_consume as iovecs, so a non-blocking writer consumes
+ * only what the kernel took. */
 #ifndef PTYSHIM_BUF_H
 #define PTYSHIM_BUF_H
 
@@ -24,10 +24,6 @@ static inline size_t buf_space(const struct buf *b) { return b->cap - b->len; }
 /* Up to two iovecs covering the stored bytes; returns how many. */
 int buf_peek(const struct buf *b, struct iovec iov[2]);
 void buf_consume(struct buf *b, size_t n);
-
-/* Up to two iovecs covering the free space; returns how many. */
-int buf_reserve(struct buf *b, struct iovec iov[2]);
-void buf_commit(struct buf *b, size_t n);
 
 /* Append as much of data as fits; returns the bytes taken. */
 size_t buf_append(struct buf *b, const void *data, size_t len);

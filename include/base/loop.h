@@ -43,7 +43,4 @@ void loop_defer_free(struct loop *l, void (*fn)(void *), void *p);
  * Returns 0, or -1 on an epoll failure other than EINTR. */
 int loop_run_once(struct loop *l, int timeout_ms);
 
-void loop_stop(struct loop *l);
-bool loop_stopped(const struct loop *l);
-
 #endif

@@ -42,7 +42,6 @@ struct acastread;
 struct acastread *acastread_new(const char *file, acastread_header_cb header_cb, acastread_event_cb event_cb,
 				acastread_warn_cb warn_cb, void *arg);
 void acastread_free(struct acastread *r);
-void acastread_feed(struct acastread *r, const void *data, size_t len);
 /* Reads fd to EOF (or EAGAIN). Returns bytes read or -1 with errno. */
 ssize_t acastread_read_fd(struct acastread *r, int fd);
 /* End of input: an unterminated last line is parsed if it is complete JSON. */

@@ -12,7 +12,7 @@
  *    written as \u00XX / \u20XX, so every line is plain and line-safe;
  *  - a sequence cut at the end of a chunk is held in struct acast_utf8 and
  *    completed by the next chunk of the same stream; held bytes become
- *    U+FFFD only when the stream ends (acast_escape_flush).
+ *    U+FFFD only when the stream ends (acast_flush_line).
  * The mapping is lossy only for bytes that are not UTF-8. */
 #ifndef PTYSHIM_ASCIICAST_H
 #define PTYSHIM_ASCIICAST_H
@@ -40,13 +40,6 @@ struct acast_utf8 {
 	unsigned char lo, hi; /* allowed range of the next byte */
 };
 
-/* Append the JSON string body (no quotes) for data. */
-void acast_escape(struct acast_text *out, struct acast_utf8 *st, const void *data, size_t len);
-/* End of the stream: a held incomplete sequence becomes U+FFFD. */
-void acast_escape_flush(struct acast_text *out, struct acast_utf8 *st);
-/* Quoted JSON string of a whole NUL-terminated string. */
-void acast_quote(struct acast_text *out, const char *s);
-
 struct acast_header {
 	unsigned width, height;
 	int64_t timestamp;      /* Unix seconds; negative: omitted */
@@ -63,7 +56,8 @@ void acast_header_line(struct acast_text *out, const struct acast_header *h);
  * false, appending nothing, when every byte was held back (a chunk that is
  * only the start of a UTF-8 sequence). */
 bool acast_output_line(struct acast_text *out, struct acast_utf8 *st, int64_t t_ns, const void *data, size_t len);
-/* The `[t, "o", "..."]` line for acast_escape_flush, if anything was held. */
+/* End of the stream: the `[t, "o", "\ufffd"]` line for a sequence still
+ * held (cut off), if there is one. */
 bool acast_flush_line(struct acast_text *out, struct acast_utf8 *st, int64_t t_ns);
 /* `[t, "r", "COLSxROWS"]`. */
 void acast_resize_line(struct acast_text *out, int64_t t_ns, unsigned cols, unsigned rows);

@@ -1,6 +1,6 @@
 /* k8sread: strict streaming reader of conmon's k8s-file log format,
  *   <timestamp> <stdout|stderr> <F|P> <content>\n
- * (conmon-interface.md §6.1). Bytes are pushed in with k8sread_feed() in any
+ * (conmon-interface.md §6.1). Bytes are read in with k8sread_read_fd() in any
  * pieces; every complete line becomes one record callback, or one warning
  * callback naming the file and line when it is corrupt, after which reading
  * goes on with the next line. An unterminated last line stays pending until
@@ -43,14 +43,9 @@ struct k8sread;
 struct k8sread *k8sread_new(const char *file, k8sread_record_cb record_cb, k8sread_warn_cb warn_cb, void *arg);
 void k8sread_free(struct k8sread *r);
 
-void k8sread_feed(struct k8sread *r, const void *data, size_t len);
-
 /* Reads fd until EOF or EAGAIN, feeding everything. Returns the number of
  * bytes read, or -1 with errno set (what was read before is delivered). */
 ssize_t k8sread_read_fd(struct k8sread *r, int fd);
-
-/* True while an unterminated line is buffered (a record being written). */
-bool k8sread_pending(const struct k8sread *r);
 
 /* The file is complete. A pending unterminated line is reported with a
  * warning; if its header is valid its content is still delivered, marked
@@ -60,11 +55,5 @@ void k8sread_finish(struct k8sread *r);
 /* Start over on another (or a truncated) file: drops any pending line
  * without a warning, restarts line numbers, renames the input. */
 void k8sread_reset(struct k8sread *r, const char *file);
-
-const char *k8sread_file(const struct k8sread *r);
-
-/* Parse one line (without its \n). Returns 0, or -1 with *why set. The
- * record points into line. */
-int k8sread_parse_line(const char *line, size_t len, struct k8s_record *rec, const char **why);
 
 #endif

@@ -10,35 +10,34 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* line excludes its \n; it is valid only during the call. */
+typedef void (*lineread_line_cb)(const char *line, size_t len, unsigned long lineno, void *arg);
+/* Something wrong with line lineno, in a short phrase ("line too long, skipped"). */
+typedef void (*lineread_warn_cb)(unsigned long lineno, const char *what, void *arg);
+
 struct lineread {
 	char *buf; /* the pending unterminated line */
 	size_t len, cap, max;
 	bool skipping; /* inside an overlong line */
 	unsigned long line; /* number of the line being assembled */
+	lineread_line_cb line_cb;
+	lineread_warn_cb warn_cb;
+	void *arg;
 };
 
-/* line excludes its \n; it is valid only during the call. */
-typedef void (*lineread_line_cb)(const char *line, size_t len, unsigned long lineno, void *arg);
-/* A line exceeded max and is being dropped. */
-typedef void (*lineread_long_cb)(unsigned long lineno, void *arg);
-
-void lineread_init(struct lineread *lr, size_t max);
+/* Every complete line goes to line_cb; a line longer than max to warn_cb. */
+void lineread_init(struct lineread *lr, size_t max, lineread_line_cb line_cb, lineread_warn_cb warn_cb, void *arg);
 void lineread_free(struct lineread *lr);
 /* Forget any pending line and start numbering at 1 again. */
 void lineread_reset(struct lineread *lr);
 
-void lineread_feed(struct lineread *lr, const void *data, size_t len, lineread_line_cb line_cb,
-		   lineread_long_cb long_cb, void *arg);
-
-bool lineread_pending(const struct lineread *lr);
+/* Reads fd until EOF or EAGAIN, splitting every piece into lines. Returns
+ * the bytes read, or -1 on a read error. */
+ssize_t lineread_read_fd(struct lineread *lr, int fd);
 
 /* At the end of the input: hands out the unterminated last line, if there
  * is one (true), and clears it. An overlong last line was already reported
  * and gives false. */
-/* Reads fd until EOF or EAGAIN, feeding every piece to lr. Returns the
- * bytes read, or -1 on a read error. */
-ssize_t lineread_read_fd(struct lineread *lr, int fd, lineread_line_cb line_cb, lineread_long_cb long_cb, void *arg);
-
 bool lineread_take_last(struct lineread *lr, const char **line, size_t *len, unsigned long *lineno);
 
 #endif

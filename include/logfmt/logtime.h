@@ -4,6 +4,7 @@
 #ifndef PTYSHIM_LOGTIME_H
 #define PTYSHIM_LOGTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,9 +27,19 @@ int logtime_parse_arg(const char *s, int64_t now_ns, int64_t *ns);
 /* Go-style duration without sign: one or more NUMBER[.FRACTION]UNIT. */
 int logtime_parse_duration(const char *s, int64_t *ns);
 
-/* conmon's layout in local time (9 digits, numeric offset). Needs
- * size > LOGTIME_K8S_LEN; returns the length written, 0 if it cannot. */
-size_t logtime_format_local(int64_t ns, char *buf, size_t size);
+/* conmon's layout in local time (9 digits, numeric offset), NUL-terminated.
+ * Needs size > LOGTIME_K8S_LEN; returns the length written, 0 if it cannot
+ * (a year outside 0000..9999). A writer stamps many records: c keeps the
+ * date, time and offset of the last second formatted (localtime_r runs once
+ * a second), so only the nanoseconds change between calls within a second.
+ * Start c zeroed. */
+struct logtime_local {
+	bool valid;
+	int64_t sec;
+	char date_time[21]; /* "YYYY-MM-DDTHH:MM:SS." */
+	char offset[7];     /* "+HH:MM" */
+};
+size_t logtime_format_local(struct logtime_local *c, int64_t ns, char *buf, size_t size);
 
 int64_t logtime_now(void);
 

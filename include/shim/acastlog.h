@@ -31,13 +31,4 @@
  * sets *err to a malloc'd one-line message "asciicast: PATH: what". */
 struct logdrv *acastlog_open(const char *path, unsigned rows, unsigned cols, const char *command, char **err);
 
-/* Counters for tests and diagnostics. */
-struct acastlog_stats {
-	unsigned long long events;       /* lines handed to the file */
-	unsigned long long lost_bytes;   /* output bytes never recorded */
-	size_t backlog;                  /* formatted bytes not yet written */
-};
-/* drv must come from acastlog_open. */
-void acastlog_get_stats(const struct logdrv *drv, struct acastlog_stats *stats);
-
 #endif

@@ -47,7 +47,6 @@ void attach_broadcast(struct attach_server *srv, const struct output_chunk *chun
 void attach_resume_input(struct attach_server *srv);
 /* Some client still has queued output. */
 bool attach_has_pending(const struct attach_server *srv);
-size_t attach_client_count(const struct attach_server *srv);
 /* Closes every client and the listener (what makes a manager's attach return). */
 void attach_close_all(struct attach_server *srv);
 /* Closes everything that is left and unlinks the socket path. */

@@ -90,9 +90,5 @@ enum cli_result {
 enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg);
 void cli_free(struct shim_config *cfg);
 
-/* "driver[:path]" as conmon reads it; returns 0 or -1 with *err set to a
- * static message. */
-int cli_parse_log_spec(const char *arg, struct log_spec *out, const char **err);
-
 
 #endif

@@ -17,16 +17,7 @@ enum ctl_type {
 	CTL_REOPEN_LOG = 2,
 };
 
-struct ctl_msg {
-	int type;
-	unsigned a, b; /* resize: rows, cols */
-};
-
 #define CTL_LINE_MAX 255
-
-/* Parses one line (without its '\n'). fields is 3 for ctl, 2 for winsz
- * (type then implied CTL_RESIZE). Returns 0, or -1 with *err a static text. */
-int ctl_parse_line(const char *line, size_t len, int fields, struct ctl_msg *out, const char **err);
 
 struct ctl_callbacks {
 	void (*resize)(void *ctx, unsigned rows, unsigned cols);
@@ -34,16 +25,9 @@ struct ctl_callbacks {
 	void *ctx;
 };
 
-/* Creates (replacing old files) DIR/ctl and DIR/winsz, mode 0660 before umask. */
+/* Creates (replacing old files) DIR/ctl and DIR/winsz, mode 0600 whatever
+ * the umask, and reads them in loop. NULL with *err (allocated) on failure. */
 struct ctl_fifos *ctl_open(struct loop *loop, const char *dir, const struct ctl_callbacks *cb, char **err);
 void ctl_free(struct ctl_fifos *ctl);
-
-/* Feeds raw bytes as if read from the fifo (the fifo path uses it; tests too). */
-void ctl_feed(struct ctl_fifos *ctl, int which, const char *data, size_t len);
-#define CTL_FIFO_CTL 0
-#define CTL_FIFO_WINSZ 1
-
-/* A ctl_fifos without files, for feeding in tests. */
-struct ctl_fifos *ctl_new_detached(const struct ctl_callbacks *cb);
 
 #endif

@@ -46,7 +46,6 @@ void ctrio_start_output(struct ctr_stdio *st);
  * (the runtime's error text after a failed create). */
 size_t ctrio_read_stderr_now(struct ctr_stdio *st, char *out, size_t cap);
 
-bool ctrio_has_input(const struct ctr_stdio *st);
 bool ctrio_input_has_room(const struct ctr_stdio *st);
 /* Appends input; returns bytes taken (all of it when input_has_room was true
  * and len <= CTRIO_INPUT_CHUNK). Input to a closed stdin is dropped. */
@@ -60,7 +59,6 @@ void ctrio_resize(struct ctr_stdio *st, unsigned rows, unsigned cols);
 bool ctrio_get_size(struct ctr_stdio *st, unsigned *rows, unsigned *cols);
 /* SIGWINCH to the PTY's foreground process group, so programs redraw. */
 void ctrio_nudge_redraw(struct ctr_stdio *st);
-bool ctrio_is_pty(const struct ctr_stdio *st);
 
 /* Read everything available now from every output fd, until EAGAIN,
  * EOF or EIO. Returns true when every output fd has ended (EOF/EIO). */

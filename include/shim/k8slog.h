@@ -1,9 +1,11 @@
 /* k8slog: the k8s-file log driver, byte-compatible with conmon 2.1.6:
  *   <local time, 9 fraction digits, numeric offset> <stdout|stderr> <F|P> <content>\n
+ * The timestamp is logfmt/logtime's local format (LOGTIME_K8S_LEN bytes).
  * Every chunk is split at each newline; a line's record carries its '\n'
  * (F), a trailing fragment becomes a P record to which '\n' is added; no
  * record holds more than K8S_MAX_RECORD content bytes; all records of one
- * chunk share its timestamp. One chunk's records go out in one writev. */
+ * chunk share its timestamp. write() only gathers records: a burst's go out
+ * in one writev at flush, or earlier when the batch is full. */
 #ifndef PTYSHIM_K8SLOG_H
 #define PTYSHIM_K8SLOG_H
 
@@ -15,7 +17,6 @@
 #include "shim/logdrv.h"
 
 #define K8S_MAX_RECORD 8192
-#define K8S_TIMESTAMP_LEN 35 /* 2026-11-28T19:24:22.352014613+00:00 */
 
 struct k8slog_opts {
 	const char *path;
@@ -29,11 +30,5 @@ struct k8slog_opts {
 /* Opens (creates 0600, appends, never follows a symlink at path). On
  * failure returns NULL and sets *err to an allocated message. */
 struct logdrv *k8slog_open(const struct k8slog_opts *opts, char **err);
-
-/* Formats ts as local time; out must hold K8S_TIMESTAMP_LEN + 1 bytes. */
-void k8slog_format_time(const struct timespec *ts, char *out);
-
-/* Bytes lost so far because the file system refused them (tests, diagnostics). */
-uint64_t k8slog_bytes_lost(const struct logdrv *drv);
 
 #endif

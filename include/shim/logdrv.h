@@ -1,6 +1,7 @@
 /* logdrv: the interface every container-log driver implements (k8s-file,
  * asciicast, ...). The shim's output path hands each chunk it reads from the
- * container to every driver, in order, before any attach client sees it. */
+ * container to every driver, in order, before any attach client is sent it;
+ * when the bytes reach the file is each driver's business (shim/logset.h). */
 #ifndef PTYSHIM_LOGDRV_H
 #define PTYSHIM_LOGDRV_H
 

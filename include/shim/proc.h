@@ -15,9 +15,6 @@ void proc_handled_signals(sigset_t *set);
  * Returns an allocated array. */
 int *proc_list_fds(const int *keep, size_t n_keep, size_t *n_out);
 
-/* Marks every fd >= 3 close-on-exec, except keep. */
-void proc_cloexec_from(int lowfd, int keep);
-
 /* Runs path with args (argv[0] = path) after delay seconds, with /dev/null
  * stdio, in a child with no signal state and no fds beyond 0-2; waits for
  * it, reaping anything else on the way. Returns its exit status (0-255),

@@ -14,13 +14,10 @@
 /* fd number from the environment variable, or -1 when unset/invalid. */
 int sync_fd_from_env(const char *var);
 
-/* Formats {"data": N[, "message": "..."]}\n (or the legacy key) into out
- * (SYNC_MSG_MAX + 1 bytes); the message is escaped as conmon does and cut
- * short so the whole stays under the limit. Returns the length. */
-size_t sync_format(char *out, const char *key, long long data, const char *message, size_t message_len);
-
-/* Writes one message; on EPIPE/ECONNRESET closes *fdp and sets it to -1.
- * Returns 0, or -1 (errno) when not delivered. */
+/* Writes one message, {"KEY": DATA[, "message": "..."]}\n, the message
+ * escaped as conmon does and cut short so the whole stays under the limit.
+ * On EPIPE/ECONNRESET closes *fdp and sets it to -1. Returns 0, or -1
+ * (errno) when not delivered. */
 int sync_send(int *fdp, const char *key, long long data, const char *message, size_t message_len);
 
 /* Blocking read of one start byte; EOF counts as the byte (conmon). */

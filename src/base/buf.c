@@ -51,7 +51,8 @@ void buf_consume(struct buf *b, size_t n)
 	b->head = b->len == 0 ? 0 : (b->head + n) % b->cap;
 }
 
-int buf_reserve(struct buf *b, struct iovec iov[2])
+/* Up to two iovecs covering the free space; returns how many. */
+static int buf_reserve(struct buf *b, struct iovec iov[2])
 {
 	if (b->len == b->cap)
 		return 0;
@@ -68,13 +69,6 @@ int buf_reserve(struct buf *b, struct iovec iov[2])
 	return 2;
 }
 
-void buf_commit(struct buf *b, size_t n)
-{
-	if (n > b->cap - b->len)
-		n = b->cap - b->len;
-	b->len += n;
-}
-
 size_t buf_append(struct buf *b, const void *data, size_t len)
 {
 	struct iovec iov[2];
@@ -85,6 +79,6 @@ size_t buf_append(struct buf *b, const void *data, size_t len)
 		memcpy(iov[i].iov_base, (const char *)data + done, n);
 		done += n;
 	}
-	buf_commit(b, done);
+	b->len += done;
 	return done;
 }

@@ -17,7 +17,6 @@ struct deferred {
 
 struct loop {
 	int epfd;
-	bool stopped;
 	struct watch *again[LOOP_MAX_AGAIN];
 	int n_again;
 	struct deferred *deferred;
@@ -149,7 +148,7 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	}
 	l->batch = events;
 	l->batch_len = n;
-	for (int i = 0; i < n && !l->stopped; i++) {
+	for (int i = 0; i < n; i++) {
 		struct watch *w = events[i].data.ptr;
 		if (w == NULL)
 			continue;
@@ -162,7 +161,7 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	}
 	l->batch = NULL;
 	l->batch_len = 0;
-	for (int i = 0; i < n_again && !l->stopped; i++) {
+	for (int i = 0; i < n_again; i++) {
 		struct watch *w = again[i];
 		if (w == NULL || !w->again || !w->added)
 			continue;
@@ -171,14 +170,4 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	}
 	loop_run_deferred(l);
 	return 0;
-}
-
-void loop_stop(struct loop *l)
-{
-	l->stopped = true;
-}
-
-bool loop_stopped(const struct loop *l)
-{
-	return l->stopped;
 }

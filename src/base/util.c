@@ -23,26 +23,27 @@ void close_fd(int *fdp)
 	*fdp = -1;
 }
 
-int set_nonblock(int fd, bool on)
+/* Sets or clears one bit of the flags read with get and written with set
+ * (F_GETFL/F_SETFL, F_GETFD/F_SETFD); no write when it is already so. */
+static int set_fd_flag(int fd, int get, int set, int bit, bool on)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fcntl(fd, get);
 	if (fl < 0)
 		return -1;
-	int nfl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
-	if (nfl != fl && fcntl(fd, F_SETFL, nfl) < 0)
+	int nfl = on ? (fl | bit) : (fl & ~bit);
+	if (nfl != fl && fcntl(fd, set, nfl) < 0)
 		return -1;
 	return 0;
 }
 
+int set_nonblock(int fd, bool on)
+{
+	return set_fd_flag(fd, F_GETFL, F_SETFL, O_NONBLOCK, on);
+}
+
 int set_cloexec(int fd, bool on)
 {
-	int fl = fcntl(fd, F_GETFD);
-	if (fl < 0)
-		return -1;
-	int nfl = on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
-	if (nfl != fl && fcntl(fd, F_SETFD, nfl) < 0)
-		return -1;
-	return 0;
+	return set_fd_flag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, on);
 }
 
 ssize_t read_all(int fd, void *buf, size_t len)

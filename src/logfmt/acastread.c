@@ -23,6 +23,9 @@ struct acastread {
 	bool seen_header;
 };
 
+static void line_cb(const char *line, size_t len, unsigned long lineno, void *arg);
+static void lines_warn(unsigned long lineno, const char *what, void *arg);
+
 struct acastread *acastread_new(const char *file, acastread_header_cb header_cb, acastread_event_cb event_cb,
 				acastread_warn_cb warn_cb, void *arg)
 {
@@ -32,7 +35,7 @@ struct acastread *acastread_new(const char *file, acastread_header_cb header_cb,
 	r->event_cb = event_cb;
 	r->warn_cb = warn_cb;
 	r->arg = arg;
-	lineread_init(&r->lines, ACASTREAD_MAX_LINE);
+	lineread_init(&r->lines, ACASTREAD_MAX_LINE, line_cb, lines_warn, r);
 	/* A valid line nests 3 deep (header, env, value); 8 leaves room for
 	 * extra metadata while bounding hostile nesting. */
 	r->tok = json_tokener_new_ex(8);
@@ -65,6 +68,12 @@ static void warn(struct acastread *r, unsigned long line, const char *what)
 {
 	if (r->warn_cb)
 		r->warn_cb(r->file, line, what, r->arg);
+}
+
+/* lineread's warnings (overlong lines) are the reader's. */
+static void lines_warn(unsigned long lineno, const char *what, void *arg)
+{
+	warn(arg, lineno, what);
 }
 
 static bool is_number(struct json_object *o)
@@ -185,19 +194,9 @@ static void line_cb(const char *line, size_t len, unsigned long lineno, void *ar
 	json_object_put(obj);
 }
 
-static void long_cb(unsigned long lineno, void *arg)
-{
-	warn(arg, lineno, "line too long, skipped");
-}
-
-void acastread_feed(struct acastread *r, const void *data, size_t len)
-{
-	lineread_feed(&r->lines, data, len, line_cb, long_cb, r);
-}
-
 ssize_t acastread_read_fd(struct acastread *r, int fd)
 {
-	return lineread_read_fd(&r->lines, fd, line_cb, long_cb, r);
+	return lineread_read_fd(&r->lines, fd);
 }
 
 void acastread_finish(struct acastread *r)

@@ -134,7 +134,8 @@ static bool start_sequence(struct acast_utf8 *st, unsigned char c)
 	return true;
 }
 
-void acast_escape(struct acast_text *out, struct acast_utf8 *st, const void *data, size_t len)
+/* Appends the JSON string body (no quotes) for data. */
+static void acast_escape(struct acast_text *out, struct acast_utf8 *st, const void *data, size_t len)
 {
 	const unsigned char *p = data, *end = p + len;
 	while (p < end) {
@@ -174,7 +175,8 @@ void acast_escape(struct acast_text *out, struct acast_utf8 *st, const void *dat
 	}
 }
 
-void acast_escape_flush(struct acast_text *out, struct acast_utf8 *st)
+/* End of the stream: a held incomplete sequence becomes U+FFFD. */
+static void acast_escape_flush(struct acast_text *out, struct acast_utf8 *st)
 {
 	if (st->need > 0)
 		put(out, replacement);
@@ -182,7 +184,8 @@ void acast_escape_flush(struct acast_text *out, struct acast_utf8 *st)
 	st->held_len = 0;
 }
 
-void acast_quote(struct acast_text *out, const char *s)
+/* Quoted JSON string of a whole NUL-terminated string. */
+static void acast_quote(struct acast_text *out, const char *s)
 {
 	struct acast_utf8 st = {0};
 	put(out, "\"");
@@ -235,12 +238,18 @@ static void put_time(struct acast_text *out, int64_t t_ns)
 	put(out, num);
 }
 
-bool acast_output_line(struct acast_text *out, struct acast_utf8 *st, int64_t t_ns, const void *data, size_t len)
+/* `[t, "o", "` up to the string's body. */
+static void put_output_start(struct acast_text *out, int64_t t_ns)
 {
-	size_t start = out->len;
 	put(out, "[");
 	put_time(out, t_ns);
 	put(out, ", \"o\", \"");
+}
+
+bool acast_output_line(struct acast_text *out, struct acast_utf8 *st, int64_t t_ns, const void *data, size_t len)
+{
+	size_t start = out->len;
+	put_output_start(out, t_ns);
 	size_t body = out->len;
 	acast_escape(out, st, data, len);
 	if (out->len == body) {
@@ -255,9 +264,7 @@ bool acast_flush_line(struct acast_text *out, struct acast_utf8 *st, int64_t t_n
 {
 	if (st->need == 0)
 		return false;
-	put(out, "[");
-	put_time(out, t_ns);
-	put(out, ", \"o\", \"");
+	put_output_start(out, t_ns);
 	acast_escape_flush(out, st);
 	put(out, "\"]\n");
 	return true;

@@ -19,6 +19,9 @@ struct k8sread {
 	struct lineread lines;
 };
 
+static void line_cb(const char *line, size_t len, unsigned long lineno, void *arg);
+static void lines_warn(unsigned long lineno, const char *what, void *arg);
+
 struct k8sread *k8sread_new(const char *file, k8sread_record_cb record_cb, k8sread_warn_cb warn_cb, void *arg)
 {
 	struct k8sread *r = xcalloc(1, sizeof(*r));
@@ -26,7 +29,7 @@ struct k8sread *k8sread_new(const char *file, k8sread_record_cb record_cb, k8sre
 	r->record_cb = record_cb;
 	r->warn_cb = warn_cb;
 	r->arg = arg;
-	lineread_init(&r->lines, K8SREAD_MAX_LINE);
+	lineread_init(&r->lines, K8SREAD_MAX_LINE, line_cb, lines_warn, r);
 	return r;
 }
 
@@ -39,11 +42,6 @@ void k8sread_free(struct k8sread *r)
 	free(r);
 }
 
-const char *k8sread_file(const struct k8sread *r)
-{
-	return r->file;
-}
-
 void k8sread_reset(struct k8sread *r, const char *file)
 {
 	if (file != NULL && file != r->file) {
@@ -54,12 +52,9 @@ void k8sread_reset(struct k8sread *r, const char *file)
 	lineread_reset(&r->lines);
 }
 
-bool k8sread_pending(const struct k8sread *r)
-{
-	return lineread_pending(&r->lines);
-}
-
-int k8sread_parse_line(const char *line, size_t len, struct k8s_record *rec, const char **why)
+/* One line (without its \n). Returns 0, or -1 with *why set. The record
+ * points into line. */
+static int k8sread_parse_line(const char *line, size_t len, struct k8s_record *rec, const char **why)
 {
 	/* The timestamp is 35 bytes with an offset, 30 with "Z"; look a little
 	 * further so a slightly wrong one is reported as a bad timestamp. */
@@ -114,6 +109,12 @@ static void warn(struct k8sread *r, unsigned long line, const char *what)
 		r->warn_cb(r->file, line, what, r->arg);
 }
 
+/* lineread's warnings (overlong lines) are the reader's. */
+static void lines_warn(unsigned long lineno, const char *what, void *arg)
+{
+	warn(arg, lineno, what);
+}
+
 static void line_cb(const char *line, size_t len, unsigned long lineno, void *arg)
 {
 	struct k8sread *r = arg;
@@ -128,19 +129,9 @@ static void line_cb(const char *line, size_t len, unsigned long lineno, void *ar
 		r->record_cb(&rec, r->arg);
 }
 
-static void long_cb(unsigned long lineno, void *arg)
-{
-	warn(arg, lineno, "line too long, skipped");
-}
-
-void k8sread_feed(struct k8sread *r, const void *data, size_t len)
-{
-	lineread_feed(&r->lines, data, len, line_cb, long_cb, r);
-}
-
 ssize_t k8sread_read_fd(struct k8sread *r, int fd)
 {
-	return lineread_read_fd(&r->lines, fd, line_cb, long_cb, r);
+	return lineread_read_fd(&r->lines, fd);
 }
 
 void k8sread_finish(struct k8sread *r)

@@ -9,11 +9,14 @@
 
 #include "base/util.h"
 
-void lineread_init(struct lineread *lr, size_t max)
+void lineread_init(struct lineread *lr, size_t max, lineread_line_cb line_cb, lineread_warn_cb warn_cb, void *arg)
 {
 	memset(lr, 0, sizeof(*lr));
 	lr->max = max;
 	lr->line = 1;
+	lr->line_cb = line_cb;
+	lr->warn_cb = warn_cb;
+	lr->arg = arg;
 }
 
 void lineread_free(struct lineread *lr)
@@ -28,11 +31,6 @@ void lineread_reset(struct lineread *lr)
 	lr->len = 0;
 	lr->skipping = false;
 	lr->line = 1;
-}
-
-bool lineread_pending(const struct lineread *lr)
-{
-	return lr->len > 0 || lr->skipping;
 }
 
 static void append(struct lineread *lr, const char *data, size_t len)
@@ -50,8 +48,7 @@ static void append(struct lineread *lr, const char *data, size_t len)
 	lr->len += len;
 }
 
-void lineread_feed(struct lineread *lr, const void *data, size_t len, lineread_line_cb line_cb,
-		   lineread_long_cb long_cb, void *arg)
+static void lineread_feed(struct lineread *lr, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len > 0) {
@@ -67,10 +64,10 @@ void lineread_feed(struct lineread *lr, const void *data, size_t len, lineread_l
 		} else if (lr->len + chunk > lr->max) {
 			lr->len = 0;
 			lr->skipping = nl == NULL;
-			if (long_cb)
-				long_cb(lineno, arg);
+			if (lr->warn_cb)
+				lr->warn_cb(lineno, "line too long, skipped", lr->arg);
 		} else if (nl && lr->len == 0) {
-			line_cb(p, chunk, lineno, arg);
+			lr->line_cb(p, chunk, lineno, lr->arg);
 		} else {
 			append(lr, p, chunk);
 			if (nl) {
@@ -78,7 +75,7 @@ void lineread_feed(struct lineread *lr, const void *data, size_t len, lineread_l
 				 * whatever the callback does. */
 				size_t n = lr->len;
 				lr->len = 0;
-				line_cb(lr->buf, n, lineno, arg);
+				lr->line_cb(lr->buf, n, lineno, lr->arg);
 			}
 		}
 		p += step;
@@ -101,7 +98,7 @@ bool lineread_take_last(struct lineread *lr, const char **line, size_t *len, uns
 	return true;
 }
 
-ssize_t lineread_read_fd(struct lineread *lr, int fd, lineread_line_cb line_cb, lineread_long_cb long_cb, void *arg)
+ssize_t lineread_read_fd(struct lineread *lr, int fd)
 {
 	char chunk[65536];
 	size_t total = 0;
@@ -116,7 +113,7 @@ ssize_t lineread_read_fd(struct lineread *lr, int fd, lineread_line_cb line_cb, 
 		}
 		if (n == 0)
 			break;
-		lineread_feed(lr, chunk, (size_t)n, line_cb, long_cb, arg);
+		lineread_feed(lr, chunk, (size_t)n);
 		total += (size_t)n;
 	}
 	return (ssize_t)total;

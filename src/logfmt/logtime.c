@@ -300,26 +300,47 @@ int logtime_parse_arg(const char *s, int64_t now_ns, int64_t *ns)
 	return -1;
 }
 
-size_t logtime_format_local(int64_t ns, char *buf, size_t size)
+/* Fills the cache's date-time and offset for second secs; false when the
+ * time cannot be written in conmon's layout (a year outside 0000..9999). */
+static bool cache_second(struct logtime_local *c, int64_t secs)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+	if (localtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
+		return false;
+	long off = tm.tm_gmtoff;
+	char sign = off < 0 ? '-' : '+';
+	if (off < 0)
+		off = -off;
+	char text[64]; /* what the compiler can prove fits; the checks above make it 26 bytes */
+	snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%c%02ld:%02ld", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 3600 % 100, off / 60 % 60);
+	memcpy(c->date_time, text, 20);
+	c->date_time[20] = '\0';
+	memcpy(c->offset, text + 20, 6);
+	c->offset[6] = '\0';
+	c->sec = secs;
+	c->valid = true;
+	return true;
+}
+
+size_t logtime_format_local(struct logtime_local *c, int64_t ns, char *buf, size_t size)
 {
 	int64_t secs = ns / LOGTIME_NS_PER_SEC, frac = ns % LOGTIME_NS_PER_SEC;
 	if (frac < 0) {
 		frac += LOGTIME_NS_PER_SEC;
 		secs--;
 	}
-	time_t t = (time_t)secs;
-	struct tm tm;
-	if (size <= LOGTIME_K8S_LEN || localtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 0 ||
-	    tm.tm_year + 1900 > 9999)
+	if (size <= LOGTIME_K8S_LEN || ((!c->valid || c->sec != secs) && !cache_second(c, secs)))
 		return 0;
-	long off = tm.tm_gmtoff;
-	char sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	int n = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09lld%c%02ld:%02ld", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac, sign,
-			 off / 3600, off / 60 % 60);
-	return n == LOGTIME_K8S_LEN ? (size_t)n : 0;
+	memcpy(buf, c->date_time, 20);
+	for (int i = 28; i >= 20; i--) {
+		buf[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	memcpy(buf + 29, c->offset, 6);
+	buf[LOGTIME_K8S_LEN] = '\0';
+	return LOGTIME_K8S_LEN;
 }
 
 int64_t logtime_now(void)

@@ -30,7 +30,6 @@ struct acastlog {
 	struct acast_text backlog;
 	bool failing;     /* the last write failed; reported once per episode */
 	unsigned long long lost_episode;
-	struct acastlog_stats stats;
 };
 
 static struct acastlog *to_acastlog(struct logdrv *drv)
@@ -98,12 +97,10 @@ static void acastlog_write(struct logdrv *drv, const struct output_chunk *chunk)
 			diag_warn("asciicast: %s: backlog full, output is not recorded until the file takes writes",
 				  a->path);
 		a->lost_episode += chunk->len;
-		a->stats.lost_bytes += chunk->len;
 		return;
 	}
 	struct acast_utf8 *st = &a->utf8[chunk->stream == STREAM_STDERR ? 1 : 0];
-	if (acast_output_line(&a->backlog, st, rel_time(a, ts_ns(&chunk->when)), chunk->data, chunk->len))
-		a->stats.events++;
+	acast_output_line(&a->backlog, st, rel_time(a, ts_ns(&chunk->when)), chunk->data, chunk->len);
 	flush_backlog(a);
 }
 
@@ -122,7 +119,6 @@ static void acastlog_resize(struct logdrv *drv, unsigned rows, unsigned cols, co
 		when = &now;
 	}
 	acast_resize_line(&a->backlog, rel_time(a, ts_ns(when)), cols, rows);
-	a->stats.events++;
 	flush_backlog(a);
 }
 
@@ -145,7 +141,6 @@ static void start_recording(struct acastlog *a)
 	a->base_ns = h.timestamp * LOGTIME_NS_PER_SEC;
 	a->last_t = 0;
 	acast_header_line(&a->backlog, &h);
-	a->stats.events++;
 }
 
 /* The timestamp of an existing recording's header, if it has the exact
@@ -212,8 +207,7 @@ static int open_file(struct acastlog *a, char **err)
 			a->last_t = 0;
 		}
 		acast_resize_line(&a->backlog, rel_time(a, logtime_now()), a->cols, a->rows);
-		a->stats.events++;
-	} else {
+		} else {
 		diag_warn("asciicast: %s: not an asciicast v2 recording; appending a new one after it", a->path);
 		if (!ends_with_newline(fd, st.st_size))
 			acast_text_append(&a->backlog, "\n", 1);
@@ -259,8 +253,8 @@ static void acastlog_destroy(struct logdrv *drv)
 	struct acastlog *a = to_acastlog(drv);
 	int64_t t = rel_time(a, logtime_now());
 	for (size_t i = 0; i < ARRAY_SIZE(a->utf8); i++)
-		if (!backlog_full(a) && acast_flush_line(&a->backlog, &a->utf8[i], t))
-			a->stats.events++;
+		if (!backlog_full(a))
+			acast_flush_line(&a->backlog, &a->utf8[i], t);
 	flush_backlog(a);
 	if (a->backlog.len > 0)
 		diag_warn("asciicast: %s: %zu bytes of events could not be written", a->path, a->backlog.len);
@@ -300,11 +294,4 @@ struct logdrv *acastlog_open(const char *path, unsigned rows, unsigned cols, con
 	}
 	flush_backlog(a);
 	return &a->drv;
-}
-
-void acastlog_get_stats(const struct logdrv *drv, struct acastlog_stats *stats)
-{
-	const struct acastlog *a = (const struct acastlog *)drv;
-	*stats = a->stats;
-	stats->backlog = a->backlog.len;
 }

@@ -43,7 +43,6 @@ struct attach_server {
 	char *path;
 	size_t queue_max;
 	struct attach_client *clients;
-	size_t n_clients;
 	unsigned next_id;
 	bool input_paused;
 	char *rbuf;
@@ -118,7 +117,6 @@ static void attach_remove(struct attach_client *c)
 			*pp = c->next;
 			break;
 		}
-	srv->n_clients--;
 	/* A later event of this batch may still name this client. */
 	loop_defer_free(srv->loop, attach_client_free, c);
 	if (!srv->listen_w.added && srv->listen_w.fd >= 0)
@@ -196,7 +194,6 @@ static void attach_listen_cb(struct watch *w, uint32_t events)
 		watch_init(&c->w, fd, attach_client_cb, c);
 		c->next = srv->clients;
 		srv->clients = c;
-		srv->n_clients++;
 		diag_debug("attach: client %u connected", c->id);
 		attach_send_repaint(c, false);
 		attach_update(c);
@@ -392,11 +389,6 @@ bool attach_has_pending(const struct attach_server *srv)
 		if ((c->qhead != NULL || c->needs_repaint) && !c->wr_closed)
 			return true;
 	return false;
-}
-
-size_t attach_client_count(const struct attach_server *srv)
-{
-	return srv->n_clients;
 }
 
 void attach_close_all(struct attach_server *srv)

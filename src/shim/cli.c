@@ -58,44 +58,55 @@ static bool cli_fail(const char *flag, const char *fmt, ...)
 	return false;
 }
 
-int cli_parse_log_spec(const char *arg, struct log_spec *out, const char **err)
+/* The log drivers by name, and what follows the name: "NAME:PATH" needs a
+ * path, a bare "NAME" takes none, journald takes either (and ignores it). */
+enum log_path_rule { LOG_PATH_NONE, LOG_PATH_NEEDED, LOG_PATH_IGNORED };
+static const struct {
+	const char *name;
+	enum log_driver_kind kind;
+	enum log_path_rule path;
+} cli_log_drivers[] = {
+	{"none", LOGDRV_NONE, LOG_PATH_NONE},
+	{"off", LOGDRV_NONE, LOG_PATH_NONE},
+	{"null", LOGDRV_NONE, LOG_PATH_NONE},
+	{"passthrough", LOGDRV_PASSTHROUGH, LOG_PATH_NONE},
+	{"journald", LOGDRV_JOURNALD, LOG_PATH_IGNORED},
+	{"k8s-file", LOGDRV_K8S_FILE, LOG_PATH_NEEDED},
+	{"asciicast", LOGDRV_ASCIICAST, LOG_PATH_NEEDED},
+};
+
+/* -l/--log-path: "DRIVER:PATH", a bare "DRIVER", or a bare PATH (k8s-file,
+ * as conmon). Returns 0, or -1 with *err a static text. */
+static int cli_parse_log_spec(const char *arg, struct log_spec *out, const char **err)
 {
 	const char *colon = strchr(arg, ':');
-	if (colon == NULL) {
-		if (strcmp(arg, "none") == 0 || strcmp(arg, "off") == 0 || strcmp(arg, "null") == 0) {
-			*out = (struct log_spec){LOGDRV_NONE, NULL};
-		} else if (strcmp(arg, "passthrough") == 0) {
-			*out = (struct log_spec){LOGDRV_PASSTHROUGH, NULL};
-		} else if (strcmp(arg, "journald") == 0) {
-			*out = (struct log_spec){LOGDRV_JOURNALD, NULL};
-		} else if (strcmp(arg, "k8s-file") == 0 || strcmp(arg, "asciicast") == 0) {
+	size_t dlen = colon ? (size_t)(colon - arg) : strlen(arg);
+	for (size_t i = 0; i < ARRAY_SIZE(cli_log_drivers); i++) {
+		const char *name = cli_log_drivers[i].name;
+		enum log_path_rule rule = cli_log_drivers[i].path;
+		if (strlen(name) != dlen || strncmp(arg, name, dlen) != 0 || (colon && rule == LOG_PATH_NONE))
+			continue;
+		if (!colon && rule == LOG_PATH_NEEDED) {
 			*err = "this log driver needs a path (DRIVER:PATH)";
 			return -1;
-		} else if (*arg == '\0') {
-			*err = "empty log driver";
-			return -1;
-		} else {
-			/* conmon: a bare value without a colon is a k8s-file path. */
-			*out = (struct log_spec){LOGDRV_K8S_FILE, arg};
 		}
+		if (colon && rule == LOG_PATH_NEEDED && colon[1] == '\0') {
+			*err = "empty log path";
+			return -1;
+		}
+		*out = (struct log_spec){cli_log_drivers[i].kind, rule == LOG_PATH_NEEDED ? colon + 1 : NULL};
 		return 0;
 	}
-	size_t dlen = (size_t)(colon - arg);
-	const char *path = colon + 1;
-	if (dlen == 8 && strncmp(arg, "k8s-file", dlen) == 0)
-		*out = (struct log_spec){LOGDRV_K8S_FILE, path};
-	else if (dlen == 9 && strncmp(arg, "asciicast", dlen) == 0)
-		*out = (struct log_spec){LOGDRV_ASCIICAST, path};
-	else if (dlen == 8 && strncmp(arg, "journald", dlen) == 0)
-		*out = (struct log_spec){LOGDRV_JOURNALD, NULL};
-	else {
+	if (colon) {
 		*err = "no such log driver";
 		return -1;
 	}
-	if ((out->kind == LOGDRV_K8S_FILE || out->kind == LOGDRV_ASCIICAST) && *path == '\0') {
-		*err = "empty log path";
+	if (*arg == '\0') {
+		*err = "empty log driver";
 		return -1;
 	}
+	/* conmon: a bare value without a colon is a k8s-file path. */
+	*out = (struct log_spec){LOGDRV_K8S_FILE, arg};
 	return 0;
 }
 
@@ -125,11 +136,9 @@ static bool cli_parse_size(const char *arg, unsigned *rows, unsigned *cols)
 	return true;
 }
 
-static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
+/* Options stored as given: flags and strings. False when opt is not one. */
+static bool cli_plain_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg)
 {
-	int64_t v;
-	const char *err;
-
 	switch (opt) {
 	case CONMONOPT_API_VERSION: cfg->api_version = true; break;
 	case CONMONOPT_CID: cfg->cid = arg; break;
@@ -144,19 +153,6 @@ static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const cha
 	case CONMONOPT_EXIT_DIR: cfg->exit_dir = arg; break;
 	case CONMONOPT_PERSIST_DIR: cfg->persist_dir = arg; break;
 	case CONMONOPT_FULL_ATTACH: cfg->full_attach = true; break;
-	case CONMONOPT_LOG_PATH:
-		cfg->logs = xrealloc(cfg->logs, (cfg->n_logs + 1) * sizeof(*cfg->logs));
-		if (cli_parse_log_spec(arg, &cfg->logs[cfg->n_logs], &err) < 0)
-			return cli_fail(flag, "%s: '%s'", err, arg);
-		cfg->n_logs++;
-		break;
-	case CONMONOPT_LOG_LEVEL: {
-		int level = diag_level_parse(arg);
-		if (level < 0)
-			return cli_fail(flag, "no such log level '%s'", arg);
-		cfg->log_level = level;
-		break;
-	}
 	case CONMONOPT_SYSLOG: cfg->syslog = true; break;
 	case CONMONOPT_RUNTIME_ARG: strlist_push(&cfg->runtime_args, arg); break;
 	case CONMONOPT_RUNTIME_OPT: strlist_push(&cfg->runtime_opts, arg); break;
@@ -165,14 +161,60 @@ static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const cha
 	case CONMONOPT_CONMON_PIDFILE: cfg->conmon_pidfile = arg; break;
 	case CONMONOPT_EXIT_COMMAND: cfg->exit_command = arg; break;
 	case CONMONOPT_EXIT_COMMAND_ARG: strlist_push(&cfg->exit_command_args, arg); break;
+	case CONMONOPT_EXEC: cfg->exec = true; break;
+	case CONMONOPT_EXEC_ATTACH: cfg->exec_attach = true; break;
+	case CONMONOPT_EXEC_PROCESS_SPEC: cfg->exec_process_spec = arg; break;
+	case CONMONOPT_LOG_TAG: cfg->log_tag = arg; break;
+	case CONMONOPT_LOG_ROTATE: cfg->log_rotate = true; break;
+	case CONMONOPT_NO_NEW_KEYRING: cfg->no_new_keyring = true; break;
+	case CONMONOPT_NO_PIVOT: cfg->no_pivot = true; break;
+	case CONMONOPT_SYSTEMD_CGROUP: cfg->systemd_cgroup = true; break;
+	case CONMONOPT_SDNOTIFY_SOCKET: cfg->sdnotify_socket = arg; break;
+	case CONMONOPT_RESTORE: cfg->restore = arg; break;
+	case CONMONOPT_RESTORE_ARG: break; /* deprecated in conmon: accepted and ignored */
+	case CONMONOPT_SOCKET_DIR_PATH: cfg->socket_dir_path = arg; break;
+	case CONMONOPT_LEAVE_STDIN_OPEN: cfg->leave_stdin_open = true; break;
+	case CONMONOPT_REPLACE_LISTEN_PID: cfg->replace_listen_pid = true; break;
+	case CONMONOPT_SYNC: cfg->sync = true; break;
+	case CONMONOPT_NO_SYNC_LOG: cfg->no_sync_log = true; break;
+	case CONMONOPT_SECCOMP_NOTIFY_SOCKET: cfg->seccomp_notify_socket = arg; break;
+	case CONMONOPT_SECCOMP_NOTIFY_PLUGINS: cfg->seccomp_notify_plugins = arg; break;
+	case CONMONOPT_NO_RUNTIME: cfg->no_runtime = true; break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static bool cli_log_path(struct shim_config *cfg, const char *arg, const char *flag)
+{
+	const char *err;
+	cfg->logs = xrealloc(cfg->logs, (cfg->n_logs + 1) * sizeof(*cfg->logs));
+	if (cli_parse_log_spec(arg, &cfg->logs[cfg->n_logs], &err) < 0)
+		return cli_fail(flag, "%s: '%s'", err, arg);
+	cfg->n_logs++;
+	return true;
+}
+
+static bool cli_log_level(struct shim_config *cfg, const char *arg, const char *flag)
+{
+	int level = diag_level_parse(arg);
+	if (level < 0)
+		return cli_fail(flag, "no such log level '%s'", arg);
+	cfg->log_level = level;
+	return true;
+}
+
+/* Options whose value is a number in a range. */
+static bool cli_number_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
+{
+	int64_t v;
+	switch (opt) {
 	case CONMONOPT_EXIT_DELAY:
 		if (!cli_number(flag, arg, 0, 86400, &v))
 			return false;
 		cfg->exit_delay = (int)v;
 		break;
-	case CONMONOPT_EXEC: cfg->exec = true; break;
-	case CONMONOPT_EXEC_ATTACH: cfg->exec_attach = true; break;
-	case CONMONOPT_EXEC_PROCESS_SPEC: cfg->exec_process_spec = arg; break;
 	case CONMONOPT_TIMEOUT:
 		if (!cli_number(flag, arg, 0, INT32_MAX / 1000, &v))
 			return false;
@@ -188,35 +230,15 @@ static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const cha
 			return false;
 		cfg->log_global_size_max = v == 0 ? -1 : v;
 		break;
-	case CONMONOPT_LOG_TAG: cfg->log_tag = arg; break;
-	case CONMONOPT_LOG_ROTATE: cfg->log_rotate = true; break;
 	case CONMONOPT_LOG_MAX_FILES:
 		if (!cli_number(flag, arg, 1, 1000, &v))
 			return false;
 		cfg->log_max_files = (int)v;
 		break;
-	case CONMONOPT_NO_NEW_KEYRING: cfg->no_new_keyring = true; break;
-	case CONMONOPT_NO_PIVOT: cfg->no_pivot = true; break;
-	case CONMONOPT_SYSTEMD_CGROUP: cfg->systemd_cgroup = true; break;
-	case CONMONOPT_SDNOTIFY_SOCKET: cfg->sdnotify_socket = arg; break;
-	case CONMONOPT_RESTORE: cfg->restore = arg; break;
-	case CONMONOPT_RESTORE_ARG: break; /* deprecated in conmon: accepted and ignored */
-	case CONMONOPT_SOCKET_DIR_PATH: cfg->socket_dir_path = arg; break;
-	case CONMONOPT_LEAVE_STDIN_OPEN: cfg->leave_stdin_open = true; break;
-	case CONMONOPT_REPLACE_LISTEN_PID: cfg->replace_listen_pid = true; break;
-	case CONMONOPT_SYNC: cfg->sync = true; break;
-	case CONMONOPT_NO_SYNC_LOG: cfg->no_sync_log = true; break;
-	case CONMONOPT_SECCOMP_NOTIFY_SOCKET: cfg->seccomp_notify_socket = arg; break;
-	case CONMONOPT_SECCOMP_NOTIFY_PLUGINS: cfg->seccomp_notify_plugins = arg; break;
-	case CONMONOPT_NO_RUNTIME: cfg->no_runtime = true; break;
 	case CONMONOPT_ATTACH_QUEUE_SIZE:
 		if (!cli_number(flag, arg, 65536, (int64_t)1 << 32, &v))
 			return false;
 		cfg->attach_queue_max = (size_t)v;
-		break;
-	case CONMONOPT_INITIAL_SIZE:
-		if (!cli_parse_size(arg, &cfg->initial_rows, &cfg->initial_cols))
-			return cli_fail(flag, "expected ROWSxCOLS (1-65535 each), got '%s'", arg);
 		break;
 	case CONMONOPT_RUNTIME_TIMEOUT:
 		if (!cli_number(flag, arg, 1, 86400, &v))
@@ -227,6 +249,24 @@ static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const cha
 		return cli_fail(NULL, "option parsing failed: unexpected option %s", flag);
 	}
 	return true;
+}
+
+static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
+{
+	if (cli_plain_option(cfg, opt, arg))
+		return true;
+	switch (opt) {
+	case CONMONOPT_LOG_PATH:
+		return cli_log_path(cfg, arg, flag);
+	case CONMONOPT_LOG_LEVEL:
+		return cli_log_level(cfg, arg, flag);
+	case CONMONOPT_INITIAL_SIZE:
+		if (!cli_parse_size(arg, &cfg->initial_rows, &cfg->initial_cols))
+			return cli_fail(flag, "expected ROWSxCOLS (1-65535 each), got '%s'", arg);
+		return true;
+	default:
+		return cli_number_option(cfg, opt, arg, flag);
+	}
 }
 
 /* The flag as the user wrote it, for messages: "--cid" or "-c". */
@@ -266,7 +306,8 @@ static const struct conmonopt *cli_opt_of(int opt)
 	return conmonopt_short((char)opt);
 }
 
-static bool cli_validate(struct shim_config *cfg)
+/* What runs and how: ids, the runtime or the command, exec. */
+static bool cli_validate_mode(const struct shim_config *cfg)
 {
 	if (cfg->cid == NULL)
 		return cli_fail("--cid", "container ID not provided");
@@ -291,6 +332,11 @@ static bool cli_validate(struct shim_config *cfg)
 		return cli_fail("--exec-attach", "can only be specified with --exec");
 	if (cfg->exec_attach && !cfg->api_version)
 		return cli_fail("--exec-attach", "needs --api-version (not a legacy exec session)");
+	return true;
+}
+
+static bool cli_validate_logs(struct shim_config *cfg)
+{
 	if (cfg->n_logs == 0)
 		return cli_fail("--log-path", "log driver not provided");
 	bool passthrough = false;
@@ -322,13 +368,13 @@ static bool cli_validate(struct shim_config *cfg)
 		return cli_fail("--log-max-files", "needs --log-rotate");
 	if (cfg->log_rotate && cfg->log_max_files == 0)
 		cfg->log_max_files = 1;
-	if (cfg->sdnotify_socket != NULL)
-		return cli_fail("--sdnotify-socket", "not supported by ptyshim");
-	if (cfg->seccomp_notify_socket != NULL)
-		return cli_fail("--seccomp-notify-socket", "not supported by ptyshim");
-	if (cfg->restore != NULL && cfg->exec)
-		return cli_fail("--restore", "cannot be combined with --exec");
+	return true;
+}
 
+/* The bundle and the pid file become the config's own strings, relative
+ * ones resolved against the working directory as conmon does. */
+static bool cli_own_paths(struct shim_config *cfg)
+{
 	char *cwd = getcwd(NULL, 0);
 	if (cwd == NULL)
 		return cli_fail(NULL, "cannot get the working directory: %s", strerror(errno));
@@ -342,6 +388,56 @@ static bool cli_validate(struct shim_config *cfg)
 		cfg->container_pidfile = xstrdup(cfg->container_pidfile);
 	free(cwd);
 	return true;
+}
+
+static bool cli_validate(struct shim_config *cfg)
+{
+	if (!cli_validate_mode(cfg) || !cli_validate_logs(cfg))
+		return false;
+	if (cfg->sdnotify_socket != NULL)
+		return cli_fail("--sdnotify-socket", "not supported by ptyshim");
+	if (cfg->seccomp_notify_socket != NULL)
+		return cli_fail("--seccomp-notify-socket", "not supported by ptyshim");
+	if (cfg->restore != NULL && cfg->exec)
+		return cli_fail("--restore", "cannot be combined with --exec");
+	return cli_own_paths(cfg);
+}
+
+/* The options in argv[0..argc) through getopt_long; stops at the first
+ * error (reported). --version and --help are only noted. */
+static bool cli_parse_options(int argc, char **argv, struct shim_config *cfg, bool *version, bool *help)
+{
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then also forgets the previous argv */
+	char *shorts;
+	struct option *longs = cli_getopt_table(&shorts);
+	int opt;
+	bool ok = true;
+	while (ok && (opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const struct conmonopt *o = cli_opt_of(opt);
+		if (opt == '?') {
+			const char *bad = argv[optind - 1];
+			if (optopt != 0)
+				ok = cli_fail(NULL, "option parsing failed: unknown option -%c", optopt);
+			else
+				ok = cli_fail(NULL, "option parsing failed: unknown option %s", bad);
+		} else if (opt == ':') {
+			ok = cli_fail(NULL, "option parsing failed: missing argument for %s", argv[optind - 1]);
+		} else if (o == NULL) {
+			ok = cli_fail(NULL, "option parsing failed: unexpected option %d", opt);
+		} else if (o->id == CONMONOPT_VERSION) {
+			*version = true;
+		} else if (o->id == CONMONOPT_HELP) {
+			*help = true;
+		} else {
+			char *flag = cli_flag_name(o, opt);
+			ok = cli_option(cfg, o->id, optarg, flag);
+			free(flag);
+		}
+	}
+	free(longs);
+	free(shorts);
+	return ok;
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
@@ -361,37 +457,8 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 	char *saved = argv[sep < argc ? sep : 0];
 	if (sep < argc)
 		argv[sep] = NULL;
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then also forgets the previous argv */
-	char *shorts;
-	struct option *longs = cli_getopt_table(&shorts);
-	int opt;
-	bool ok = true;
 	bool version = false, help = false;
-	while (ok && (opt = getopt_long(sep, argv, shorts, longs, NULL)) != -1) {
-		const struct conmonopt *o = cli_opt_of(opt);
-		if (opt == '?') {
-			const char *bad = argv[optind - 1];
-			if (optopt != 0)
-				ok = cli_fail(NULL, "option parsing failed: unknown option -%c", optopt);
-			else
-				ok = cli_fail(NULL, "option parsing failed: unknown option %s", bad);
-		} else if (opt == ':') {
-			ok = cli_fail(NULL, "option parsing failed: missing argument for %s", argv[optind - 1]);
-		} else if (o == NULL) {
-			ok = cli_fail(NULL, "option parsing failed: unexpected option %d", opt);
-		} else if (o->id == CONMONOPT_VERSION) {
-			version = true;
-		} else if (o->id == CONMONOPT_HELP) {
-			help = true;
-		} else {
-			char *flag = cli_flag_name(o, opt);
-			ok = cli_option(cfg, o->id, optarg, flag);
-			free(flag);
-		}
-	}
-	free(longs);
-	free(shorts);
+	bool ok = cli_parse_options(sep, argv, cfg, &version, &help);
 	if (sep < argc)
 		argv[sep] = saved;
 	if (!ok)

@@ -13,6 +13,14 @@
 #include "base/loop.h"
 #include "base/util.h"
 
+#define CTL_FIFO_CTL 0
+#define CTL_FIFO_WINSZ 1
+
+struct ctl_msg {
+	int type;
+	unsigned a, b; /* resize: rows, cols */
+};
+
 struct ctl_reader {
 	struct watch w;
 	struct ctl_fifos *ctl;
@@ -48,7 +56,9 @@ static int ctl_parse_uint(const char **pp, const char *end, unsigned max, unsign
 	return 0;
 }
 
-int ctl_parse_line(const char *line, size_t len, int fields, struct ctl_msg *out, const char **err)
+/* Parses one line (without its '\n'). fields is 3 for ctl, 2 for winsz
+ * (type then implied CTL_RESIZE). Returns 0, or -1 with *err a static text. */
+static int ctl_parse_line(const char *line, size_t len, int fields, struct ctl_msg *out, const char **err)
 {
 	const char *p = line, *end = line + len;
 	unsigned v[3];
@@ -121,7 +131,8 @@ static void ctl_handle_line(struct ctl_reader *r)
 	}
 }
 
-void ctl_feed(struct ctl_fifos *ctl, int which, const char *data, size_t len)
+/* Bytes read from fifo which: every complete line is handled once. */
+static void ctl_feed(struct ctl_fifos *ctl, int which, const char *data, size_t len)
 {
 	struct ctl_reader *r = &ctl->readers[which];
 	for (size_t i = 0; i < len; i++) {
@@ -161,7 +172,7 @@ static void ctl_read_cb(struct watch *w, uint32_t events)
 	}
 }
 
-struct ctl_fifos *ctl_new_detached(const struct ctl_callbacks *cb)
+static struct ctl_fifos *ctl_new(const struct ctl_callbacks *cb)
 {
 	struct ctl_fifos *ctl = xcalloc(1, sizeof(*ctl));
 	ctl->cb = *cb;
@@ -177,7 +188,7 @@ struct ctl_fifos *ctl_new_detached(const struct ctl_callbacks *cb)
 
 struct ctl_fifos *ctl_open(struct loop *loop, const char *dir, const struct ctl_callbacks *cb, char **err)
 {
-	struct ctl_fifos *ctl = ctl_new_detached(cb);
+	struct ctl_fifos *ctl = ctl_new(cb);
 	ctl->loop = loop;
 	for (int i = 0; i < 2; i++) {
 		struct ctl_reader *r = &ctl->readers[i];

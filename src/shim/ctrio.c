@@ -319,11 +319,6 @@ static void ctrio_in_cb(struct watch *w, uint32_t events)
 		st->cb.input_room(st->cb.ctx);
 }
 
-bool ctrio_has_input(const struct ctr_stdio *st)
-{
-	return !st->input_closed;
-}
-
 bool ctrio_input_has_room(const struct ctr_stdio *st)
 {
 	return st->input_closed || buf_space(&st->inq) >= CTRIO_INPUT_CHUNK;
@@ -401,11 +396,6 @@ void ctrio_nudge_redraw(struct ctr_stdio *st)
 	pid_t pgrp;
 	if (ioctl(st->pty_fd, TIOCGPGRP, &pgrp) == 0 && pgrp > 0)
 		kill(-pgrp, SIGWINCH);
-}
-
-bool ctrio_is_pty(const struct ctr_stdio *st)
-{
-	return st->pty_fd >= 0;
 }
 
 bool ctrio_drain(struct ctr_stdio *st)

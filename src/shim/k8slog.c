@@ -16,8 +16,9 @@
 
 #include "base/diag.h"
 #include "base/util.h"
+#include "logfmt/logtime.h"
 
-#define K8S_HDR_LEN (K8S_TIMESTAMP_LEN + 10) /* "TS stdout F " */
+#define K8S_HDR_LEN (LOGTIME_K8S_LEN + 10) /* "TS stdout F " */
 #define K8S_COPY_MAX 256                     /* contents up to this are copied, not referenced */
 #define K8S_IOV_MAX 1024
 #define K8S_STAGE_SIZE (K8S_IOV_MAX / 2 * (K8S_HDR_LEN + K8S_COPY_MAX + 1))
@@ -31,10 +32,7 @@ struct k8slog {
 	int64_t total; /* bytes written over the driver's life (global max) */
 	off_t file_end; /* where the next append lands, to cut back a failed batch */
 	bool global_stopped;
-	/* Time formatting cache: the date-time part changes once a second. */
-	time_t cached_sec;
-	char cached_prefix[21]; /* "YYYY-MM-DDTHH:MM:SS." */
-	char cached_offset[7];  /* "+HH:MM" */
+	struct logtime_local clock; /* the date-time part changes once a second */
 	/* The batch being built. */
 	struct iovec iov[K8S_IOV_MAX];
 	int n_iov;
@@ -58,43 +56,13 @@ struct k8slog {
 
 static const struct logdrv_ops k8slog_ops;
 
-static void k8slog_cache_time(struct k8slog *k, time_t sec)
+/* "TIMESTAMP stdout F " for a chunk read at ts; hdr holds K8S_HDR_LEN + 1. */
+static void k8slog_header(struct k8slog *k, const struct output_chunk *chunk, char *hdr)
 {
-	struct tm tm;
-	localtime_r(&sec, &tm);
-	strftime(k->cached_prefix, sizeof(k->cached_prefix), "%Y-%m-%dT%H:%M:%S.", &tm);
-	long off = tm.tm_gmtoff;
-	char sign = off < 0 ? '-' : '+';
-	unsigned long abs_off = (unsigned long)(off < 0 ? -off : off);
-	unsigned hours = (unsigned)(abs_off / 3600 % 100), minutes = (unsigned)(abs_off / 60 % 60);
-	k->cached_offset[0] = sign;
-	k->cached_offset[1] = (char)('0' + hours / 10);
-	k->cached_offset[2] = (char)('0' + hours % 10);
-	k->cached_offset[3] = ':';
-	k->cached_offset[4] = (char)('0' + minutes / 10);
-	k->cached_offset[5] = (char)('0' + minutes % 10);
-	k->cached_offset[6] = '\0';
-	k->cached_sec = sec;
-}
-
-static void k8slog_time(struct k8slog *k, const struct timespec *ts, char *out)
-{
-	if (ts->tv_sec != k->cached_sec || k->cached_prefix[0] == '\0')
-		k8slog_cache_time(k, ts->tv_sec);
-	memcpy(out, k->cached_prefix, 20);
-	long ns = ts->tv_nsec;
-	for (int i = 28; i >= 20; i--) {
-		out[i] = (char)('0' + ns % 10);
-		ns /= 10;
-	}
-	memcpy(out + 29, k->cached_offset, 6);
-	out[K8S_TIMESTAMP_LEN] = '\0';
-}
-
-void k8slog_format_time(const struct timespec *ts, char *out)
-{
-	struct k8slog k = {.cached_sec = -1};
-	k8slog_time(&k, ts, out);
+	int64_t ns = (int64_t)chunk->when.tv_sec * LOGTIME_NS_PER_SEC + chunk->when.tv_nsec;
+	if (logtime_format_local(&k->clock, ns, hdr, K8S_HDR_LEN + 1) == 0)
+		memcpy(hdr, "0000-01-01T00:00:00.000000000+00:00", LOGTIME_K8S_LEN); /* a clock past 9999 */
+	memcpy(hdr + LOGTIME_K8S_LEN, chunk->stream == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
 }
 
 static int k8slog_open_file(struct k8slog *k, int extra_flags)
@@ -126,7 +94,6 @@ struct logdrv *k8slog_open(const struct k8slog_opts *opts, char **err)
 	k->path = xstrdup(opts->path);
 	k->opts.path = k->path;
 	k->fd = -1;
-	k->cached_sec = -1;
 	if (k8slog_open_file(k, 0) < 0) {
 		*err = xasprintf("open log file %s: %s", opts->path, strerror(errno));
 		free(k->path);
@@ -182,6 +149,58 @@ static int k8slog_write_batch(struct k8slog *k)
 	return rc;
 }
 
+/* A full disk with rotation on: dropping the oldest file may be all it
+ * takes. The batch holds whole lines' beginnings, so it can go to the new
+ * file as it is. Returns the retried write's result. */
+static int k8slog_rotate_and_retry(struct k8slog *k)
+{
+	off_t old_end = k->file_end;
+	if (ftruncate(k->fd, k->file_end) < 0)
+		diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
+	k8slog_switch_file(k);
+	for (int i = 0; i < 2; i++)
+		if (k->lines[i].open)
+			k->lines[i].start -= old_end;
+	int rc = k->fd >= 0 ? k8slog_write_batch(k) : -1;
+	if (rc < 0 && k->fd < 0)
+		errno = EBADF;
+	return rc;
+}
+
+/* Cuts the batch off, and the beginnings of lines it would have finished,
+ * so no torn record or line stays in the file. */
+static void k8slog_batch_failed(struct k8slog *k, size_t bytes, int errnum)
+{
+	off_t cut = k->file_end;
+	for (int i = 0; i < 2; i++)
+		if (k->lines[i].committed_open && k->lines[i].committed_start < cut)
+			cut = k->lines[i].committed_start;
+	if (ftruncate(k->fd, cut) < 0)
+		diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
+	k8slog_report_loss(k, bytes + (size_t)(k->file_end - cut), errnum);
+	k->size -= (int64_t)(k->file_end - cut);
+	k->file_end = cut;
+	for (int i = 0; i < 2; i++) {
+		k->lines[i].skipping = k->lines[i].open;
+		k->lines[i].open = k->lines[i].committed_open = false;
+	}
+}
+
+static void k8slog_batch_written(struct k8slog *k, size_t bytes)
+{
+	if (k->failing) {
+		diag_warn("log %s: writing again; %llu bytes were lost", k->path, (unsigned long long)k->lost);
+		k->failing = false;
+	}
+	k->size += (int64_t)bytes;
+	k->total += (int64_t)bytes;
+	k->file_end += (off_t)bytes;
+	for (int i = 0; i < 2; i++) {
+		k->lines[i].committed_open = k->lines[i].open;
+		k->lines[i].committed_start = k->lines[i].start;
+	}
+}
+
 static void k8slog_flush(struct k8slog *k)
 {
 	if (k->n_iov == 0)
@@ -192,52 +211,12 @@ static void k8slog_flush(struct k8slog *k)
 	} else {
 		int rc = k8slog_write_batch(k);
 		if (rc < 0 && errno == ENOSPC && k->opts.rotate && k->file_end > 0 && !k->lines[0].committed_open &&
-		    !k->lines[1].committed_open) {
-			/* A full disk with rotation on: dropping the oldest file may
-			 * be all it takes. The batch holds whole lines' beginnings, so
-			 * it can go to the new file as it is. */
-			off_t old_end = k->file_end;
-			if (ftruncate(k->fd, k->file_end) < 0)
-				diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
-			k8slog_switch_file(k);
-			for (int i = 0; i < 2; i++)
-				if (k->lines[i].open)
-					k->lines[i].start -= old_end;
-			rc = k->fd >= 0 ? k8slog_write_batch(k) : -1;
-			if (rc < 0 && k->fd < 0)
-				errno = EBADF;
-		}
-		if (rc < 0) {
-			int saved = errno;
-			/* Cut the batch off, and the beginnings of lines it would have
-			 * finished, so no torn record or line stays in the file. */
-			off_t cut = k->file_end;
-			for (int i = 0; i < 2; i++)
-				if (k->lines[i].committed_open && k->lines[i].committed_start < cut)
-					cut = k->lines[i].committed_start;
-			if (ftruncate(k->fd, cut) < 0)
-				diag_warn("log %s: cannot remove a partial record: %s", k->path, strerror(errno));
-			k8slog_report_loss(k, bytes + (size_t)(k->file_end - cut), saved);
-			k->size -= (int64_t)(k->file_end - cut);
-			k->file_end = cut;
-			for (int i = 0; i < 2; i++) {
-				k->lines[i].skipping = k->lines[i].open;
-				k->lines[i].open = k->lines[i].committed_open = false;
-			}
-		} else {
-			if (k->failing) {
-				diag_warn("log %s: writing again; %llu bytes were lost", k->path,
-					  (unsigned long long)k->lost);
-				k->failing = false;
-			}
-			k->size += (int64_t)bytes;
-			k->total += (int64_t)bytes;
-			k->file_end += (off_t)bytes;
-			for (int i = 0; i < 2; i++) {
-				k->lines[i].committed_open = k->lines[i].open;
-				k->lines[i].committed_start = k->lines[i].start;
-			}
-		}
+		    !k->lines[1].committed_open)
+			rc = k8slog_rotate_and_retry(k);
+		if (rc < 0)
+			k8slog_batch_failed(k, bytes, errno);
+		else
+			k8slog_batch_written(k, bytes);
 	}
 	k->n_iov = 0;
 	k->stage_used = 0;
@@ -294,24 +273,23 @@ static void k8slog_rotate(struct k8slog *k)
 	k8slog_switch_file(k);
 }
 
-/* hdr: the chunk's "TIMESTAMP STREAM F " header, built once per chunk. */
-static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const char *data, size_t len,
-			      bool partial)
+/* Whether a record of rec_len bytes on stream si is to be written, and
+ * a rotation first when it would take the file past its limit. */
+static bool k8slog_admit(struct k8slog *k, int si, size_t rec_len, bool partial)
 {
-	size_t rec_len = K8S_HDR_LEN + len + (partial ? 1 : 0);
 	if (k->global_stopped)
-		return;
+		return false;
 	if (k->lines[si].skipping) {
 		/* The rest of a line whose beginning was lost. */
 		k->lost += rec_len;
 		k->lines[si].skipping = partial;
-		return;
+		return false;
 	}
 	if (k->opts.global_size_max > 0 && k->total + (int64_t)(k->batch_bytes + rec_len) > k->opts.global_size_max) {
 		k8slog_flush(k);
 		diag_warn("log %s: --log-global-size-max reached; logging stops", k->path);
 		k->global_stopped = true;
-		return;
+		return false;
 	}
 	/* An empty file is never rotated away: a record bigger than the limit
 	 * goes into it, rather than pushing the oldest kept file out for nothing. */
@@ -322,6 +300,13 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const c
 	if (k->opts.size_max > 0 && k->size + (int64_t)k->batch_bytes > 0 && would_be > k->opts.size_max &&
 	    (!line_open || would_be > 2 * k->opts.size_max))
 		k8slog_rotate(k);
+	return true;
+}
+
+/* Adds the record's iovecs to the batch: the header (and a short content)
+ * copied into the stage, a long content referenced where it is. */
+static void k8slog_stage(struct k8slog *k, const char *hdr, const char *data, size_t len, bool partial)
+{
 	bool copy = len <= K8S_COPY_MAX;
 	size_t stage_need = K8S_HDR_LEN + (copy ? len + 1 : 0);
 	if (k->n_iov + 3 > K8S_IOV_MAX || k->stage_used + stage_need > K8S_STAGE_SIZE)
@@ -330,7 +315,7 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const c
 	char *h = k->stage + k->stage_used;
 	memcpy(h, hdr, K8S_HDR_LEN);
 	if (partial)
-		h[K8S_TIMESTAMP_LEN + 8] = 'P';
+		h[LOGTIME_K8S_LEN + 8] = 'P';
 	size_t used = K8S_HDR_LEN;
 	if (copy) {
 		memcpy(h + used, data, len);
@@ -350,6 +335,16 @@ static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const c
 		if (partial)
 			k->iov[k->n_iov++] = (struct iovec){"\n", 1};
 	}
+}
+
+/* hdr: the chunk's "TIMESTAMP STREAM F " header, built once per chunk. */
+static void k8slog_add_record(struct k8slog *k, const char *hdr, int si, const char *data, size_t len,
+			      bool partial)
+{
+	size_t rec_len = K8S_HDR_LEN + len + (partial ? 1 : 0);
+	if (!k8slog_admit(k, si, rec_len, partial))
+		return;
+	k8slog_stage(k, hdr, data, len, partial);
 	if (!k->lines[si].open)
 		k->lines[si].start = k->file_end + (off_t)k->batch_bytes;
 	k->lines[si].open = partial;
@@ -360,8 +355,7 @@ static void k8slog_write(struct logdrv *drv, const struct output_chunk *chunk)
 {
 	struct k8slog *k = (struct k8slog *)drv;
 	char ts[K8S_HDR_LEN + 1];
-	k8slog_time(k, &chunk->when, ts);
-	memcpy(ts + K8S_TIMESTAMP_LEN, chunk->stream == STREAM_STDERR ? " stderr F " : " stdout F ", 10);
+	k8slog_header(k, chunk, ts);
 	int si = chunk->stream == STREAM_STDERR ? 1 : 0;
 	const char *p = chunk->data, *end = chunk->data + chunk->len;
 	while (p < end) {
@@ -415,11 +409,6 @@ static void k8slog_destroy(struct logdrv *drv)
 	free(k->stage);
 	free(k->path);
 	free(k);
-}
-
-uint64_t k8slog_bytes_lost(const struct logdrv *drv)
-{
-	return ((const struct k8slog *)drv)->lost;
 }
 
 static const struct logdrv_ops k8slog_ops = {

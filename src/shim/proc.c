@@ -56,7 +56,8 @@ int *proc_list_fds(const int *keep, size_t n_keep, size_t *n_out)
 	return fds;
 }
 
-void proc_cloexec_from(int lowfd, int keep)
+/* Marks every fd >= lowfd close-on-exec, except keep. */
+static void proc_cloexec_from(int lowfd, int keep)
 {
 	size_t n;
 	int *fds = proc_list_fds(NULL, 0, &n);

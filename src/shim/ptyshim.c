@@ -3,7 +3,8 @@
  * runtime-less mode), reports the container's pid (or the runtime's error)
  * on the sync pipe, then runs one event loop until the container is gone,
  * and ends through one path: drain, sync logs, close clients, exit file,
- * exit command. The output order is fixed here: log drivers, then clients. */
+ * exit command. The output order is fixed here: each chunk goes to the log
+ * drivers, then to the attach clients (what that guarantees: shim/logset.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
@@ -31,7 +32,7 @@
 #include "shim/ctrio.h"
 #include "base/diag.h"
 #include "shim/k8slog.h"
-#include "shim/logdrv.h"
+#include "shim/logset.h"
 #include "base/loop.h"
 #include "shim/oom.h"
 #include "shim/proc.h"
@@ -77,8 +78,7 @@ struct shim {
 	bool have_master;
 
 	struct ctr_stdio *io;
-	struct logdrv **logs;
-	size_t n_logs;
+	struct logset logs;
 	struct attach_server *attach;
 	struct ctl_fifos *ctl;
 	struct oom_watch *oom;
@@ -103,8 +103,7 @@ struct shim {
 static void shim_output(void *ctx, const struct output_chunk *chunk)
 {
 	struct shim *s = ctx;
-	for (size_t i = 0; i < s->n_logs; i++)
-		s->logs[i]->ops->write(s->logs[i], chunk);
+	logset_write(&s->logs, chunk);
 	if (s->attach)
 		attach_broadcast(s->attach, chunk);
 }
@@ -112,9 +111,7 @@ static void shim_output(void *ctx, const struct output_chunk *chunk)
 static void shim_output_done(void *ctx)
 {
 	struct shim *s = ctx;
-	for (size_t i = 0; i < s->n_logs; i++)
-		if (s->logs[i]->ops->flush)
-			s->logs[i]->ops->flush(s->logs[i]);
+	logset_flush(&s->logs);
 }
 
 static void shim_input_room(void *ctx)
@@ -157,17 +154,13 @@ static void shim_resize(void *ctx, unsigned rows, unsigned cols)
 	ctrio_resize(s->io, rows, cols);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	for (size_t i = 0; i < s->n_logs; i++)
-		if (s->logs[i]->ops->resize)
-			s->logs[i]->ops->resize(s->logs[i], rows, cols, &now);
+	logset_resize(&s->logs, rows, cols, &now);
 }
 
 static void shim_reopen_log(void *ctx)
 {
 	struct shim *s = ctx;
-	for (size_t i = 0; i < s->n_logs; i++)
-		if (s->logs[i]->ops->reopen)
-			s->logs[i]->ops->reopen(s->logs[i]);
+	logset_reopen(&s->logs);
 }
 
 /* ---- failures --------------------------------------------------------- */
@@ -348,9 +341,7 @@ static void shim_take_master(struct shim *s, int master_fd)
 	/* Recordings (asciicast) start with the terminal's real size. */
 	unsigned rows, cols;
 	if (ctrio_get_size(s->io, &rows, &cols))
-		for (size_t i = 0; i < s->n_logs; i++)
-			if (s->logs[i]->ops->resize)
-				s->logs[i]->ops->resize(s->logs[i], rows, cols, NULL);
+		logset_resize(&s->logs, rows, cols, NULL);
 }
 
 static void shim_console_close(struct shim *s)
@@ -469,7 +460,7 @@ static void shim_detach_stdio(struct shim *s)
 static void shim_open_logs(struct shim *s)
 {
 	const struct shim_config *cfg = s->cfg;
-	s->logs = xcalloc(cfg->n_logs, sizeof(*s->logs));
+	logset_init(&s->logs);
 	for (size_t i = 0; i < cfg->n_logs; i++) {
 		char *err = NULL;
 		struct logdrv *drv = NULL;
@@ -503,7 +494,7 @@ static void shim_open_logs(struct shim *s)
 			free(err);
 			exit(1);
 		}
-		s->logs[s->n_logs++] = drv;
+		logset_add(&s->logs, drv);
 	}
 }
 
@@ -562,6 +553,22 @@ static void shim_setup_io(struct shim *s)
 
 /* ---- children ------------------------------------------------------------- */
 
+/* Best effort: EACCES when unprivileged is fine. */
+static void shim_set_oom_score_adj(const char *value)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		write_all(fd, value, strlen(value));
+		close(fd);
+	}
+}
+
+static void shim_pipe(struct shim *s, int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) < 0)
+		shim_failf(s, "pipe: %s", strerror(errno));
+}
+
 struct child_stdio {
 	int in, out, err; /* fds to become 0, 1, 2 in the child */
 };
@@ -588,11 +595,7 @@ static void shim_spawn_runtime(struct shim *s, const struct child_stdio *cs)
 			sync_wait_start(s->start_fd);
 			close(s->start_fd);
 		}
-		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			write_all(fd, "0", 1);
-			close(fd);
-		}
+		shim_set_oom_score_adj("0");
 		execv(argv[0], argv);
 		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -608,8 +611,7 @@ static void shim_spawn_runtime(struct shim *s, const struct child_stdio *cs)
 static void shim_spawn_command(struct shim *s, const struct child_stdio *cs, int pty_slave)
 {
 	int report[2];
-	if (pipe2(report, O_CLOEXEC) < 0)
-		shim_failf(s, "pipe: %s", strerror(errno));
+	shim_pipe(s, report);
 	pid_t pid = fork();
 	if (pid < 0)
 		shim_failf(s, "fork: %s", strerror(errno));
@@ -639,6 +641,62 @@ static void shim_spawn_command(struct shim *s, const struct child_stdio *cs, int
 	s->exit_command_due = true;
 }
 
+/* Runtime-less terminal mode: the shim makes the PTY itself. Returns the
+ * slave, for the command. */
+static int shim_open_own_pty(struct shim *s)
+{
+	const struct shim_config *cfg = s->cfg;
+	int master, slave;
+	struct winsize ws = {.ws_row = 24, .ws_col = 80};
+	if (cfg->initial_rows > 0)
+		ws = (struct winsize){.ws_row = (unsigned short)cfg->initial_rows,
+				      .ws_col = (unsigned short)cfg->initial_cols};
+	if (openpty(&master, &slave, NULL, NULL, &ws) < 0)
+		shim_failf(s, "openpty: %s", strerror(errno));
+	set_cloexec(master, true);
+	set_cloexec(slave, true);
+	shim_take_master(s, master);
+	return slave;
+}
+
+/* The pipes between the shim and the child, and in terminal mode with a
+ * runtime the console socket the runtime sends the PTY to. The child's
+ * ends go into cs and child_ends (closed by the caller after the fork). */
+static void shim_make_pipes(struct shim *s, struct child_stdio *cs, int child_ends[3])
+{
+	const struct shim_config *cfg = s->cfg;
+	int p[2];
+	int out_r = -1, err_r = -1, in_w = -1;
+	if (!cfg->terminal) {
+		shim_pipe(s, p);
+		out_r = p[0];
+		cs->out = child_ends[1] = p[1];
+		/* A deeper pipe lets a fast writer run longer between our reads:
+		 * fewer wake-ups on both sides. Best effort (capped by the system). */
+		fcntl(out_r, F_SETPIPE_SZ, 1 << 20);
+	}
+	/* Even in terminal mode: the runtime's own errors come this way. */
+	shim_pipe(s, p);
+	err_r = p[0];
+	cs->err = child_ends[2] = p[1];
+	if (cfg->stdin_pipe && !cfg->terminal) {
+		shim_pipe(s, p);
+		cs->in = child_ends[0] = p[0];
+		in_w = p[1];
+	}
+	if (cfg->terminal)
+		ctrio_set_stderr(s->io, err_r);
+	else
+		ctrio_set_pipes(s->io, out_r, err_r, in_w);
+	if (cfg->terminal && !cfg->no_runtime) {
+		int fd = console_listen(&s->console_path);
+		if (fd < 0)
+			shim_failf(s, "console socket: %s", strerror(errno));
+		watch_init(&s->console_listen_w, fd, shim_console_listen_cb, s);
+		loop_add(s->loop, &s->console_listen_w, EPOLLIN);
+	}
+}
+
 static void shim_start(struct shim *s)
 {
 	const struct shim_config *cfg = s->cfg;
@@ -647,54 +705,12 @@ static void shim_start(struct shim *s)
 	int child_ends[3] = {-1, -1, -1};
 	int pty_slave = -1;
 
-	if (passthrough) {
+	if (passthrough)
 		cs = (struct child_stdio){0, 1, 2};
-	} else if (cfg->terminal && cfg->no_runtime) {
-		int master;
-		struct winsize ws = {.ws_row = 24, .ws_col = 80};
-		if (cfg->initial_rows > 0)
-			ws = (struct winsize){.ws_row = (unsigned short)cfg->initial_rows,
-					      .ws_col = (unsigned short)cfg->initial_cols};
-		if (openpty(&master, &pty_slave, NULL, NULL, &ws) < 0)
-			shim_failf(s, "openpty: %s", strerror(errno));
-		set_cloexec(master, true);
-		set_cloexec(pty_slave, true);
-		shim_take_master(s, master);
-	} else {
-		int p[2];
-		int out_r = -1, err_r = -1, in_w = -1;
-		if (!cfg->terminal) {
-			if (pipe2(p, O_CLOEXEC) < 0)
-				shim_failf(s, "pipe: %s", strerror(errno));
-			out_r = p[0];
-			cs.out = child_ends[1] = p[1];
-			/* A deeper pipe lets a fast writer run longer between our reads:
-			 * fewer wake-ups on both sides. Best effort (capped by the system). */
-			fcntl(out_r, F_SETPIPE_SZ, 1 << 20);
-		}
-		/* Even in terminal mode: the runtime's own errors come this way. */
-		if (pipe2(p, O_CLOEXEC) < 0)
-			shim_failf(s, "pipe: %s", strerror(errno));
-		err_r = p[0];
-		cs.err = child_ends[2] = p[1];
-		if (cfg->stdin_pipe && !cfg->terminal) {
-			if (pipe2(p, O_CLOEXEC) < 0)
-				shim_failf(s, "pipe: %s", strerror(errno));
-			cs.in = child_ends[0] = p[0];
-			in_w = p[1];
-		}
-		if (cfg->terminal)
-			ctrio_set_stderr(s->io, err_r);
-		else
-			ctrio_set_pipes(s->io, out_r, err_r, in_w);
-		if (cfg->terminal && !cfg->no_runtime) {
-			int fd = console_listen(&s->console_path);
-			if (fd < 0)
-				shim_failf(s, "console socket: %s", strerror(errno));
-			watch_init(&s->console_listen_w, fd, shim_console_listen_cb, s);
-			loop_add(s->loop, &s->console_listen_w, EPOLLIN);
-		}
-	}
+	else if (cfg->terminal && cfg->no_runtime)
+		pty_slave = shim_open_own_pty(s);
+	else
+		shim_make_pipes(s, &cs, child_ends);
 
 	if (cfg->exec_attach && s->attach_pipe_fd >= 0) {
 		/* The socket and fifos exist: the manager may connect now. */
@@ -776,6 +792,30 @@ static void shim_created(struct shim *s)
 
 /* ---- the end ------------------------------------------------------------- */
 
+static void shim_write_exit_files(const struct shim_config *cfg, int code)
+{
+	const char *dirs[][2] = {{cfg->persist_dir, NULL}, {cfg->exit_dir, cfg->cid}};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (dirs[i][0] == NULL)
+			continue;
+		char *p = exitfile_path(dirs[i][0], dirs[i][1]);
+		if (exitfile_write(p, code) < 0)
+			diag_err("exit file %s: %s", p, strerror(errno));
+		free(p);
+	}
+}
+
+static void shim_release(struct shim *s)
+{
+	logset_destroy(&s->logs);
+	ctl_free(s->ctl);
+	oom_watch_free(s->oom);
+	ctrio_free(s->io);
+	loop_free(s->loop);
+	free(s->inherited);
+	cli_free(s->cfg);
+}
+
 static void shim_finish(struct shim *s)
 {
 	const struct shim_config *cfg = s->cfg;
@@ -784,9 +824,7 @@ static void shim_finish(struct shim *s)
 	ctrio_drain(s->io);
 	if (s->oom)
 		oom_watch_final_check(s->oom);
-	for (size_t i = 0; i < s->n_logs; i++)
-		if (s->logs[i]->ops->sync)
-			s->logs[i]->ops->sync(s->logs[i]);
+	logset_sync(&s->logs);
 	if ((s->timed_out || s->cfg->no_runtime) && s->ctr_pid > 0)
 		kill(-s->ctr_pid, SIGKILL);
 
@@ -797,15 +835,7 @@ static void shim_finish(struct shim *s)
 	if (s->attach)
 		attach_close_all(s->attach);
 
-	const char *dirs[][2] = {{cfg->persist_dir, NULL}, {cfg->exit_dir, cfg->cid}};
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		if (dirs[i][0] == NULL)
-			continue;
-		char *p = exitfile_path(dirs[i][0], dirs[i][1]);
-		if (exitfile_write(p, code) < 0)
-			diag_err("exit file %s: %s", p, strerror(errno));
-		free(p);
-	}
+	shim_write_exit_files(cfg, code);
 	if (cfg->exec && s->sync_fd >= 0) {
 		/* The manager has usually gone by now (EPIPE): not an error. */
 		const char *msg = s->timed_out ? "command timed out" : NULL;
@@ -823,14 +853,7 @@ static void shim_finish(struct shim *s)
 		if (rc != 0)
 			status = rc;
 	}
-	for (size_t i = 0; i < s->n_logs; i++)
-		s->logs[i]->ops->destroy(s->logs[i]);
-	free(s->logs);
-	ctl_free(s->ctl);
-	oom_watch_free(s->oom);
-	ctrio_free(s->io);
-	loop_free(s->loop);
-	free(s->inherited);
+	shim_release(s);
 	exit(status & 0xff);
 }
 
@@ -851,6 +874,43 @@ static void shim_run(struct shim *s)
 		}
 	}
 	shim_finish(s);
+}
+
+/* /dev/null for the children, and the fds the manager left open for the
+ * container. 0, or -1 (reported) when /dev/null cannot be had. */
+static int shim_take_fds(struct shim *s)
+{
+	s->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (s->devnull_fd < 0) {
+		diag_err("/dev/null: %s", strerror(errno));
+		return -1;
+	}
+	int keep[] = {s->sync_fd, s->start_fd, s->attach_pipe_fd, s->devnull_fd};
+	s->inherited = proc_list_fds(keep, ARRAY_SIZE(keep), &s->n_inherited);
+	/* The runtime needs the inherited fds (--preserve-fds); a command run
+	 * without a runtime gets none of them. */
+	if (s->cfg->no_runtime)
+		for (size_t i = 0; i < s->n_inherited; i++)
+			set_cloexec(s->inherited[i], true);
+	return 0;
+}
+
+/* The loop with its two fixed watches: signals (through a signalfd, so
+ * they are events like any other) and the one timer. */
+static void shim_setup_loop(struct shim *s)
+{
+	sigset_t handled;
+	proc_handled_signals(&handled);
+	sigprocmask(SIG_BLOCK, &handled, NULL);
+	int sfd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	s->loop = loop_new();
+	if (sfd < 0 || tfd < 0 || s->loop == NULL)
+		shim_failf(s, "event loop setup: %s", strerror(errno));
+	watch_init(&s->signal_w, sfd, shim_signal_cb, s);
+	watch_init(&s->timer_w, tfd, shim_timer_cb, s);
+	loop_add(s->loop, &s->signal_w, EPOLLIN);
+	loop_add(s->loop, &s->timer_w, EPOLLIN);
 }
 
 int main(int argc, char **argv)
@@ -880,30 +940,15 @@ int main(int argc, char **argv)
 	watch_init(&s.console_listen_w, -1, shim_console_listen_cb, &s);
 	watch_init(&s.console_conn_w, -1, shim_console_conn_cb, &s);
 
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		write_all(fd, "-1000", 5); /* EACCES when unprivileged: fine */
-		close(fd);
-	}
-
+	shim_set_oom_score_adj("-1000");
 	if (s.start_fd >= 0) {
 		set_cloexec(s.start_fd, true);
 		sync_wait_start(s.start_fd);
 		if (!cfg.exec_attach)
 			close_fd(&s.start_fd);
 	}
-	s.devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (s.devnull_fd < 0) {
-		diag_err("/dev/null: %s", strerror(errno));
+	if (shim_take_fds(&s) < 0)
 		return 1;
-	}
-	int keep[] = {s.sync_fd, s.start_fd, s.attach_pipe_fd, s.devnull_fd};
-	s.inherited = proc_list_fds(keep, ARRAY_SIZE(keep), &s.n_inherited);
-	/* The runtime needs the inherited fds (--preserve-fds); a command run
-	 * without a runtime gets none of them. */
-	if (cfg.no_runtime)
-		for (size_t i = 0; i < s.n_inherited; i++)
-			set_cloexec(s.inherited[i], true);
 
 	/* Logs first: a log that cannot be opened is a usage error, reported
 	 * on stderr before the manager is left. */
@@ -913,19 +958,7 @@ int main(int argc, char **argv)
 	if (!shim_passthrough(&s))
 		shim_detach_stdio(&s);
 
-	sigset_t handled;
-	proc_handled_signals(&handled);
-	sigprocmask(SIG_BLOCK, &handled, NULL);
-	int sfd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
-	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	s.loop = loop_new();
-	if (sfd < 0 || tfd < 0 || s.loop == NULL)
-		shim_failf(&s, "event loop setup: %s", strerror(errno));
-	watch_init(&s.signal_w, sfd, shim_signal_cb, &s);
-	watch_init(&s.timer_w, tfd, shim_timer_cb, &s);
-	loop_add(s.loop, &s.signal_w, EPOLLIN);
-	loop_add(s.loop, &s.timer_w, EPOLLIN);
-
+	shim_setup_loop(&s);
 	shim_setup_io(&s);
 	shim_start(&s);
 	if (!cfg.no_runtime)

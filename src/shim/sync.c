@@ -43,7 +43,8 @@ static size_t sync_escape_byte(unsigned char ch, char *out, size_t room)
 	return n;
 }
 
-size_t sync_format(char *out, const char *key, long long data, const char *message, size_t message_len)
+/* Formats into out (SYNC_MSG_MAX + 1 bytes); returns the length. */
+static size_t sync_format(char *out, const char *key, long long data, const char *message, size_t message_len)
 {
 	int n = snprintf(out, SYNC_MSG_MAX + 1, "{\"%s\": %lld", key, data);
 	size_t len = (size_t)n;

@@ -1,5 +1,6 @@
-/* fuzz_ctl: the ctl and winsz line parsers, through ctl_feed on a detached
- * ctl_fifos, fed in pieces whose sizes come from the input.
+/* fuzz_ctl: the ctl and winsz line parsers, through the real fifos (ctl_open
+ * in a private directory, the loop reading them), written in pieces whose
+ * sizes come from the input.
  *
  * Input: byte 0 picks the fifo (bit 0) and seeds the piece sizes; the rest
  * is the fifo's byte stream. Checked against a reference written here from
@@ -16,8 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
 #include "shim/ctl.h"
 #include "base/diag.h"
+#include "base/loop.h"
+
+enum { CTL_FIFO_CTL, CTL_FIFO_WINSZ };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,13 +60,69 @@ static void on_reopen(void *ctx)
 	r->n++;
 }
 
+static char fifo_dir[32];
+
+static void remove_fifo_dir(void)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "%s/ctl", fifo_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/winsz", fifo_dir);
+	unlink(path);
+	rmdir(fifo_dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	diag_init("ptyshim");
 	diag_set_stderr(false); /* every bad line warns; keep the fuzzer's output readable */
+	snprintf(fifo_dir, sizeof(fifo_dir), "/tmp/fuzz_ctl.XXXXXX");
+	if (mkdtemp(fifo_dir) == NULL)
+		abort();
+	atexit(remove_fifo_dir);
 	return 0;
+}
+
+/* A ctl on the fifos in fifo_dir with a writer on fifo which. */
+struct feeder {
+	struct loop *loop;
+	struct ctl_fifos *ctl;
+	int w;
+};
+
+static void feeder_open(struct feeder *f, int which, const struct ctl_callbacks *cb)
+{
+	char *err = NULL;
+	f->loop = loop_new();
+	f->ctl = f->loop ? ctl_open(f->loop, fifo_dir, cb, &err) : NULL;
+	if (f->ctl == NULL)
+		abort();
+	char path[64];
+	snprintf(path, sizeof(path), "%s/%s", fifo_dir, which == CTL_FIFO_CTL ? "ctl" : "winsz");
+	f->w = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (f->w < 0)
+		abort();
+}
+
+/* One write (at most what the fifo holds), then the loop reads it all. */
+static void feeder_write(struct feeder *f, const char *data, size_t len)
+{
+	while (len > 0) {
+		size_t n = len < 65536 ? len : 65536;
+		if (write(f->w, data, n) != (ssize_t)n || loop_run_once(f->loop, 1000) < 0)
+			abort();
+		data += n;
+		len -= n;
+	}
+}
+
+static void feeder_close(struct feeder *f)
+{
+	close(f->w);
+	ctl_free(f->ctl);
+	loop_free(f->loop);
 }
 
 /* The reference: one line without its newline. */
@@ -121,26 +185,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Pieces: sizes 1..64 from a small LCG seeded by the input. */
 	got_pieces.n = 0;
 	struct ctl_callbacks cb = {.resize = on_resize, .reopen_log = on_reopen, .ctx = &got_pieces};
-	struct ctl_fifos *ctl = ctl_new_detached(&cb);
+	struct feeder f;
+	feeder_open(&f, which, &cb);
 	for (size_t off = 0; off < len;) {
 		seed = seed * 1103515245u + 12345u;
 		size_t piece = 1 + (seed >> 16) % 64;
 		if (piece > len - off)
 			piece = len - off;
-		/* An exact-size copy, so reading past the piece is caught. */
-		char *copy = malloc(piece);
-		memcpy(copy, s + off, piece);
-		ctl_feed(ctl, which, copy, piece);
-		free(copy);
+		feeder_write(&f, s + off, piece);
 		off += piece;
 	}
-	ctl_free(ctl);
+	feeder_close(&f);
 
 	got_whole.n = 0;
 	cb.ctx = &got_whole;
-	ctl = ctl_new_detached(&cb);
-	ctl_feed(ctl, which, s, len);
-	ctl_free(ctl);
+	feeder_open(&f, which, &cb);
+	feeder_write(&f, s, len);
+	feeder_close(&f);
 
 	want.n = 0;
 	size_t start = 0;
@@ -158,20 +219,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	if (!same(&got_pieces, &got_whole) || !same(&got_whole, &want))
-		abort();
-
-	/* ctl_parse_line alone agrees with the reference on the whole input. */
-	struct ctl_msg msg;
-	const char *err = NULL;
-	struct call ref;
-	int fields = which == CTL_FIFO_CTL ? 3 : 2;
-	bool ok_ref = ref_parse(s, len, fields, &ref);
-	int rc = ctl_parse_line(s, len, fields, &msg, &err);
-	if ((rc == 0) != ok_ref)
-		abort();
-	if (rc < 0 && (err == NULL || err[0] == '\0'))
-		abort();
-	if (rc == 0 && (msg.type != ref.type || (msg.type == CTL_RESIZE && (msg.a != ref.a || msg.b != ref.b))))
 		abort();
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -222,7 +223,6 @@ static void test_listen_socket(void **state)
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_true(S_ISSOCK(sb.st_mode));
 	assert_int_equal(sb.st_mode & 07777, 0700);
-	assert_int_equal(attach_client_count(f->srv), 0);
 
 	/* A restarted container finds an old file there: it is replaced. */
 	char p2[256];
@@ -233,8 +233,7 @@ static void test_listen_socket(void **state)
 	struct attach_server *s2 = listen_at(f, p2, 1 << 20);
 	assert_int_equal(stat(p2, &sb), 0);
 	assert_true(S_ISSOCK(sb.st_mode));
-	int c = connect_client(f, p2);
-	assert_int_equal(attach_client_count(s2), 1);
+	int c = connect_client(f, p2); /* waits for s2 to report it attached */
 	close(c);
 	/* attach_free removes the socket file. */
 	attach_free(s2);
@@ -270,7 +269,6 @@ static void test_framing(void **state)
 	struct fx *f = *state;
 	int c = connect_client(f, f->path);
 	assert_int_equal(f->attached, 1);
-	assert_int_equal(attach_client_count(f->srv), 1);
 	char buf[65536];
 
 	broadcast(f, STREAM_STDOUT, "hello", 5);
@@ -320,7 +318,6 @@ static void test_two_clients(void **state)
 	int a = connect_client(f, f->path);
 	int b = connect_client(f, f->path);
 	assert_int_equal(f->attached, 2);
-	assert_int_equal(attach_client_count(f->srv), 2);
 	char buf[16384];
 	for (int i = 0; i < 20; i++) {
 		char msg[32];
@@ -337,13 +334,31 @@ static void test_two_clients(void **state)
 	}
 	/* One leaves; the other keeps receiving. */
 	close(a);
-	for (int i = 0; i < 100 && attach_client_count(f->srv) != 1; i++)
-		assert_int_equal(loop_run_once(f->loop, 10), 0);
-	assert_int_equal(attach_client_count(f->srv), 1);
+	pump(f, 5);
 	broadcast(f, STREAM_STDOUT, "still here", 10);
 	assert_int_equal(recv_dgram(b, buf, sizeof(buf), 2000), 11);
 	assert_memory_equal(buf, "\x02still here", 11);
 	close(b);
+}
+
+/* The fds this process has open now. */
+static int open_fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	int n = 0;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Whether the shim closed its end of the client's connection. */
+static bool peer_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+	assert_true(poll(&p, 1, 0) >= 0);
+	return (p.revents & (POLLHUP | POLLRDHUP)) != 0;
 }
 
 /* Drains every datagram b has now; checks them against the pattern. */
@@ -376,7 +391,6 @@ static void test_slow_client_cut_off(void **state)
 	struct fx *f = *state; /* queue limit 64 KiB */
 	int slow = connect_client(f, f->path);
 	int fast = connect_client(f, f->path);
-	assert_int_equal(attach_client_count(f->srv), 2);
 	enum { CHUNK = 5000, MAX_CHUNKS = 4000 };
 	char *chunk = malloc(CHUNK);
 	assert_non_null(chunk);
@@ -392,7 +406,7 @@ static void test_slow_client_cut_off(void **state)
 		pump(f, 2);
 		drain_check(fast, &fast_pos, &fast_eof);
 		assert_false(fast_eof);
-		if (cut_at < 0 && attach_client_count(f->srv) == 1)
+		if (cut_at < 0 && peer_gone(slow))
 			cut_at = i;
 		/* Keep going a while after the cut, to see the other client is fine. */
 		if (cut_at >= 0 && i >= cut_at + 200)
@@ -454,7 +468,6 @@ static void test_pending_and_close_all(void **state)
 	/* Container exit: everything is closed, which is what ends podman's attach. */
 	broadcast(f, STREAM_STDOUT, "last words", 10);
 	attach_close_all(f->srv);
-	assert_int_equal(attach_client_count(f->srv), 0);
 	ssize_t n = recv_dgram(c, buf, sizeof(buf), 2000);
 	assert_int_equal(n, 11);
 	assert_memory_equal(buf, "\x02last words", 11);
@@ -500,6 +513,7 @@ static void test_input(void **state)
 static void test_client_eof(void **state)
 {
 	struct fx *f = *state;
+	int before = open_fd_count();
 	int c = connect_client(f, f->path);
 	assert_int_equal(send(c, "bye", 3, 0), 3);
 	/* podman on stdin EOF or detach: shutdown(SHUT_WR). */
@@ -510,7 +524,6 @@ static void test_client_eof(void **state)
 	assert_int_equal(f->in_len, 3);
 	assert_memory_equal(f->in, "bye", 3);
 	/* It keeps receiving output after its SHUT_WR. */
-	assert_int_equal(attach_client_count(f->srv), 1);
 	broadcast(f, STREAM_STDOUT, "more", 4);
 	char buf[64];
 	assert_int_equal(recv_dgram(c, buf, sizeof(buf), 2000), 5);
@@ -521,18 +534,18 @@ static void test_client_eof(void **state)
 	/* Then it closes; output to it fails and the server lets go of it. */
 	close(c);
 	broadcast(f, STREAM_STDOUT, "gone", 4);
-	for (int i = 0; i < 200 && attach_client_count(f->srv) != 0; i++)
+	for (int i = 0; i < 200 && open_fd_count() != before; i++)
 		assert_int_equal(loop_run_once(f->loop, 10), 0);
-	assert_int_equal(attach_client_count(f->srv), 0);
+	assert_int_equal(open_fd_count(), before);
 	assert_int_equal(f->eofs, 1);
 
 	/* A client that just closes counts as an EOF too, and is let go. */
 	int d = connect_client(f, f->path);
 	close(d);
 	pump_until(f, &f->eofs, 2);
-	for (int i = 0; i < 200 && attach_client_count(f->srv) != 0; i++)
+	for (int i = 0; i < 200 && open_fd_count() != before; i++)
 		assert_int_equal(loop_run_once(f->loop, 10), 0);
-	assert_int_equal(attach_client_count(f->srv), 0);
+	assert_int_equal(open_fd_count(), before);
 	/* Broadcasting to nobody is fine. */
 	broadcast(f, STREAM_STDOUT, "x", 1);
 }
@@ -547,13 +560,15 @@ static void test_client_eof(void **state)
 static void test_detached_client_released(void **state)
 {
 	struct fx *f = *state;
+	int before = open_fd_count();
 	int c = connect_client(f, f->path);
 	assert_int_equal(shutdown(c, SHUT_WR), 0);
 	pump_until(f, &f->eofs, 1);
 	close(c);
-	for (int i = 0; i < 200 && attach_client_count(f->srv) != 0; i++)
+	/* Released: the server's end of the connection is closed too. */
+	for (int i = 0; i < 200 && open_fd_count() != before; i++)
 		assert_int_equal(loop_run_once(f->loop, 10), 0);
-	assert_int_equal(attach_client_count(f->srv), 0);
+	assert_int_equal(open_fd_count(), before);
 }
 
 static void test_input_pause_resume(void **state)

@@ -1,6 +1,5 @@
 /* Unit tests for buf, the fixed-capacity byte ring under every queue of the
- * shim: what goes in through reserve/commit or append comes out through
- * peek/consume in the same order, never more than cap bytes, across any
+ * shim: what goes in through append comes out through peek/consume in the same order, never more than cap bytes, across any
  * number of wraparounds. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,18 +28,6 @@ static size_t peek_all(const struct buf *b, char *out)
 	return len;
 }
 
-static size_t reserve_total(struct buf *b, struct iovec iov[2], int *cnt)
-{
-	*cnt = buf_reserve(b, iov);
-	assert_in_range(*cnt, 0, 2);
-	size_t total = 0;
-	for (int i = 0; i < *cnt; i++) {
-		assert_true(iov[i].iov_len > 0);
-		total += iov[i].iov_len;
-	}
-	return total;
-}
-
 static void test_empty(void **state)
 {
 	(void)state;
@@ -60,17 +47,12 @@ static void test_empty(void **state)
 	buf_free(&b);
 }
 
-static void test_reserve_commit_peek_consume(void **state)
+static void test_append_peek_consume(void **state)
 {
 	(void)state;
 	struct buf b;
 	buf_init(&b, 10);
-	struct iovec iov[2];
-	int cnt;
-	assert_int_equal(reserve_total(&b, iov, &cnt), 10);
-	assert_int_equal(cnt, 1);
-	memcpy(iov[0].iov_base, "abcdef", 6);
-	buf_commit(&b, 6);
+	assert_int_equal(buf_append(&b, "abcdef", 6), 6);
 	assert_int_equal(buf_len(&b), 6);
 	assert_int_equal(buf_space(&b), 4);
 
@@ -85,10 +67,7 @@ static void test_reserve_commit_peek_consume(void **state)
 	assert_int_equal(peek_all(&b, out), 4);
 	assert_memory_equal(out, "cdef", 4);
 
-	/* Committing less than reserved keeps only that much. */
-	assert_int_equal(reserve_total(&b, iov, &cnt), 6);
-	memcpy(iov[0].iov_base, "gh", 2);
-	buf_commit(&b, 2);
+	assert_int_equal(buf_append(&b, "gh", 2), 2);
 	assert_int_equal(peek_all(&b, out), 6);
 	assert_memory_equal(out, "cdefgh", 6);
 	buf_free(&b);
@@ -106,14 +85,7 @@ static void test_wraparound(void **state)
 
 	/* Free space now wraps: 2 bytes at the end, 5 at the start. */
 	struct iovec iov[2];
-	int cnt;
-	assert_int_equal(reserve_total(&b, iov, &cnt), 7);
-	assert_int_equal(cnt, 2);
-	assert_int_equal(iov[0].iov_len, 2);
-	assert_int_equal(iov[1].iov_len, 5);
-	memcpy(iov[0].iov_base, "ab", 2);
-	memcpy(iov[1].iov_base, "cdefg", 5);
-	buf_commit(&b, 7);
+	assert_int_equal(buf_append(&b, "abcdefg", 7), 7);
 	assert_int_equal(buf_len(&b), 8);
 	assert_int_equal(buf_space(&b), 0);
 
@@ -139,10 +111,8 @@ static void test_full(void **state)
 	struct iovec iov[2];
 	assert_int_equal(buf_append(&b, "wxyz", 4), 4);
 	assert_int_equal(buf_space(&b), 0);
-	/* A full ring offers no space and takes nothing more. */
-	assert_int_equal(buf_reserve(&b, iov), 0);
+	/* A full ring takes nothing more. */
 	assert_int_equal(buf_append(&b, "q", 1), 0);
-	buf_commit(&b, 3); /* more than reserved: clamped, nothing changes */
 	assert_int_equal(buf_len(&b), 4);
 	char out[8];
 	assert_int_equal(peek_all(&b, out), 4);
@@ -151,22 +121,12 @@ static void test_full(void **state)
 	buf_consume(&b, 100);
 	assert_int_equal(buf_len(&b), 0);
 	assert_int_equal(buf_space(&b), 4);
-	/* An emptied ring starts over: one iovec of the whole capacity. */
-	int cnt;
-	assert_int_equal(reserve_total(&b, iov, &cnt), 4);
-	assert_int_equal(cnt, 1);
-	buf_free(&b);
-}
-
-static void test_commit_clamped(void **state)
-{
-	(void)state;
-	struct buf b;
-	buf_init(&b, 8);
-	assert_int_equal(buf_append(&b, "abc", 3), 3);
-	buf_commit(&b, 1000);
-	assert_int_equal(buf_len(&b), 8);
-	assert_int_equal(buf_space(&b), 0);
+	/* An emptied ring starts over at the beginning: a full append is one piece. */
+	buf_append(&b, "z", 1);
+	buf_consume(&b, 1);
+	assert_int_equal(buf_append(&b, "1234", 4), 4);
+	assert_int_equal(buf_peek(&b, iov), 1);
+	assert_int_equal(iov[0].iov_len, 4);
 	buf_free(&b);
 }
 
@@ -194,7 +154,7 @@ static void test_append_partial(void **state)
 	buf_free(&b);
 }
 
-/* Many random appends, reserve/commit writes and consumes against a simple
+/* Many random appends and consumes against a simple
  * model (a linear history of every byte ever written). */
 static void test_random_against_model(void **state)
 {
@@ -217,18 +177,13 @@ static void test_random_against_model(void **state)
 			assert_int_equal(took, want < room ? want : room);
 			wr += took;
 		} else if (op == 1) {
-			struct iovec iov[2];
-			int cnt;
-			size_t space = reserve_total(&b, iov, &cnt);
-			assert_int_equal(space, CAP - (wr - rd));
-			size_t n = want < space ? want : space, done = 0;
-			for (int i = 0; i < cnt && done < n; i++) {
-				size_t k = n - done < iov[i].iov_len ? n - done : iov[i].iov_len;
-				memcpy(iov[i].iov_base, hist + wr + done, k);
-				done += k;
-			}
-			buf_commit(&b, n);
-			wr += n;
+			/* Two appends back to back: the second starts where the first ended. */
+			size_t half = want / 2;
+			size_t took = buf_append(&b, hist + wr, half);
+			took += buf_append(&b, hist + wr + took, want - half);
+			size_t room = CAP - (wr - rd);
+			assert_int_equal(took, want < room ? want : room);
+			wr += took;
 		} else {
 			unsigned char out[CAP];
 			size_t len = peek_all(&b, (char *)out);
@@ -249,10 +204,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_reserve_commit_peek_consume),
+		cmocka_unit_test(test_append_peek_consume),
 		cmocka_unit_test(test_wraparound),
 		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_commit_clamped),
 		cmocka_unit_test(test_append_partial),
 		cmocka_unit_test(test_random_against_model),
 	};

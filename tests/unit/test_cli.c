@@ -389,23 +389,38 @@ static void test_log_spec(void **state)
 		{"K8S-FILE:/p", 0, 0, NULL},
 		{"json-file:/p", 0, 0, NULL},
 	};
+	bool tty = isatty(0) || isatty(1) || isatty(2); /* passthrough refuses a terminal */
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct log_spec s = {LOGDRV_NONE, "unset"};
-		const char *err = NULL;
-		int rc = cli_parse_log_spec(cases[i].arg, &s, &err);
-		if (cases[i].ok) {
-			if (rc != 0)
-				fail_msg("\"%s\" rejected: %s", cases[i].arg, err ? err : "?");
-			assert_int_equal(s.kind, cases[i].kind);
+		struct args a;
+		struct shim_config cfg;
+		args_build(&a, L("ptyshim", "-c", "c", "-u", "u", "-r", RT, "-l", cases[i].arg));
+		char err[4096];
+		enum cli_result r = parse_capture(&a, &cfg, NULL, err, sizeof(err));
+		if (cases[i].kind == LOGDRV_JOURNALD) {
+			/* A known driver, refused by validation rather than by the spec. */
+			assert_int_equal(r, CLI_EXIT_FAIL);
+			assert_non_null(strstr(err, "journald log driver is not supported"));
+		} else if (cases[i].ok && !(tty && cases[i].kind == LOGDRV_PASSTHROUGH)) {
+			if (r != CLI_OK)
+				fail_msg("\"%s\" rejected: %s", cases[i].arg, err);
+			assert_int_equal(cfg.n_logs, 1);
+			assert_int_equal(cfg.logs[0].kind, cases[i].kind);
 			if (cases[i].path)
-				assert_string_equal(s.path, cases[i].path);
+				assert_string_equal(cfg.logs[0].path, cases[i].path);
 			else
-				assert_null(s.path);
-		} else {
-			if (rc != -1)
-				fail_msg("\"%s\" accepted as driver %d", cases[i].arg, s.kind);
-			assert_non_null(err);
+				assert_null(cfg.logs[0].path);
+			cli_free(&cfg);
+		} else if (!cases[i].ok) {
+			char quoted[64];
+			snprintf(quoted, sizeof(quoted), "'%s'", cases[i].arg);
+			if (r != CLI_EXIT_FAIL)
+				fail_msg("\"%s\" accepted as driver %d", cases[i].arg, cfg.logs[0].kind);
+			/* The spec's own error, naming the flag and the value. */
+			if (strncmp(err, "ptyshim: -l: ", 13) != 0 || strstr(err, quoted) == NULL)
+				fail_msg("\"%s\": unexpected error: %s", cases[i].arg, err);
+			release_failed(&cfg);
 		}
+		args_free(&a);
 	}
 }
 

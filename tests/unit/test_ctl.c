@@ -1,9 +1,9 @@
 /* Unit tests for ctl: the strict parser of conmon's control-fifo lines
  * ("1 ROWS COLS", "2 X Y" on ctl, "ROWS COLS" on winsz) and the per-fifo
- * line assembly of ctl_feed, whose promises are: every complete line is
+ * line assembly behind them, whose promises are: every complete line is
  * handled exactly once, a line may arrive in pieces, a bad or overlong line
- * is skipped without disturbing the next one. Also one pass through real
- * fifos and the loop. */
+ * is skipped without disturbing the next one. Everything goes through real
+ * fifos and the loop, as a manager's writes do. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,31 +22,158 @@
 #include "base/diag.h"
 #include "base/loop.h"
 
+/* ------------------------------------------------------------ feeding */
+
+enum { CTL_FIFO_CTL, CTL_FIFO_WINSZ };
+
+struct calls {
+	int resizes;
+	int reopens;
+	unsigned rows[64], cols[64];
+};
+
+static void on_resize(void *ctx, unsigned rows, unsigned cols)
+{
+	struct calls *c = ctx;
+	if (c->resizes < 64) {
+		c->rows[c->resizes] = rows;
+		c->cols[c->resizes] = cols;
+	}
+	c->resizes++;
+}
+
+static void on_reopen(void *ctx)
+{
+	struct calls *c = ctx;
+	c->reopens++;
+}
+
+/* A ctl on fifos in a fresh directory, with a writer held open on each. */
+struct feeder {
+	char dir[32];
+	struct loop *loop;
+	struct ctl_fifos *ctl;
+	int w[2];
+};
+
+static struct feeder *feeder_with(const struct ctl_callbacks *cb)
+{
+	struct feeder *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ctl.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->loop = loop_new();
+	assert_non_null(f->loop);
+	char *err = NULL;
+	f->ctl = ctl_open(f->loop, f->dir, cb, &err);
+	if (f->ctl == NULL)
+		fail_msg("ctl_open: %s", err);
+	static const char *const names[2] = {"ctl", "winsz"};
+	for (int i = 0; i < 2; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
+		f->w[i] = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		assert_true(f->w[i] >= 0);
+	}
+	return f;
+}
+
+static struct feeder *new_feeder(struct calls *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct ctl_callbacks cb = {.resize = on_resize, .reopen_log = on_reopen, .ctx = c};
+	return feeder_with(&cb);
+}
+
+/* Writes data to fifo which and lets the loop read all of it. */
+static void feed_bytes(struct feeder *f, int which, const char *data, size_t len)
+{
+	assert_true(len <= 65536); /* what a pipe holds before we read */
+	ssize_t n = write(f->w[which], data, len);
+	assert_int_equal(n, (ssize_t)len);
+	assert_int_equal(loop_run_once(f->loop, 1000), 0);
+	/* One read callback drains the fifo; nothing is left for a second. */
+	assert_int_equal(loop_run_once(f->loop, 0), 0);
+}
+
+static void feed(struct feeder *f, int which, const char *s)
+{
+	feed_bytes(f, which, s, strlen(s));
+}
+
+static void feeder_free(struct feeder *f)
+{
+	for (int i = 0; i < 2; i++)
+		close(f->w[i]);
+	ctl_free(f->ctl);
+	loop_free(f->loop);
+	char path[64];
+	snprintf(path, sizeof(path), "%s/ctl", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/winsz", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	free(f);
+}
+
 /* ------------------------------------------------------------ parser */
 
-static struct ctl_msg parse_ok(const char *line, int fields)
+struct parsed {
+	int type; /* CTL_RESIZE or CTL_REOPEN_LOG */
+	unsigned a, b;
+};
+
+/* One line (without its '\n') on the fifo that has `fields` numbers (3:
+ * ctl, 2: winsz). Returns the calls it caused (0 or 1) with *out set, and
+ * the warning it caused in warning (empty when none). */
+static int parse_line(const char *line, size_t len, int fields, struct parsed *out, char *warning, size_t cap)
 {
-	struct ctl_msg m = {0};
-	const char *err = NULL;
-	int rc = ctl_parse_line(line, strlen(line), fields, &m, &err);
-	if (rc != 0)
-		print_error("line \"%s\" (%d fields) rejected: %s\n", line, fields, err ? err : "(no message)");
-	assert_int_equal(rc, 0);
+	struct calls c;
+	struct feeder *f = new_feeder(&c);
+	int which = fields == 3 ? CTL_FIFO_CTL : CTL_FIFO_WINSZ;
+	FILE *tmp = tmpfile();
+	assert_non_null(tmp);
+	int saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	feed_bytes(f, which, line, len);
+	feed(f, which, "\n");
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	size_t n = fread(warning, 1, cap - 1, tmp);
+	warning[n] = '\0';
+	fclose(tmp);
+	feeder_free(f);
+	assert_true(c.resizes + c.reopens <= 1);
+	if (c.resizes == 1)
+		*out = (struct parsed){CTL_RESIZE, c.rows[0], c.cols[0]};
+	else if (c.reopens == 1)
+		*out = (struct parsed){CTL_REOPEN_LOG, 0, 0};
+	return c.resizes + c.reopens;
+}
+
+static struct parsed parse_ok(const char *line, int fields)
+{
+	struct parsed m = {0};
+	char warning[1024];
+	if (parse_line(line, strlen(line), fields, &m, warning, sizeof(warning)) != 1)
+		fail_msg("line \"%s\" (%d fields) rejected: %s", line, fields, warning);
+	assert_string_equal(warning, "");
 	return m;
 }
 
 static void parse_bad(const char *line, size_t len, int fields)
 {
-	struct ctl_msg m = {0};
-	const char *err = NULL;
-	int rc = ctl_parse_line(line, len, fields, &m, &err);
-	if (rc == 0)
-		print_error("line \"%.*s\" (%d fields) accepted as type %d %u %u\n", (int)len, line, fields, m.type,
-			    m.a, m.b);
-	assert_int_equal(rc, -1);
-	/* Every rejection says why, for the one-line warning. */
-	assert_non_null(err);
-	assert_true(err[0] != '\0');
+	struct parsed m = {0};
+	char warning[1024];
+	if (parse_line(line, len, fields, &m, warning, sizeof(warning)) != 0)
+		fail_msg("line \"%.*s\" (%d fields) accepted as type %d %u %u", (int)len, line, fields, m.type, m.a,
+			 m.b);
+	/* Every rejection is one warning line that says why. */
+	const char *why = strstr(warning, "\": ");
+	if (why == NULL || why[3] == '\n' || strchr(warning, '\n') != warning + strlen(warning) - 1)
+		fail_msg("line \"%.*s\": expected one warning saying why, got: %s", (int)len, line, warning);
 }
 
 #define BAD3(s) parse_bad(s, sizeof(s) - 1, 3)
@@ -55,7 +182,7 @@ static void parse_bad(const char *line, size_t len, int fields)
 static void test_parse_good(void **state)
 {
 	(void)state;
-	struct ctl_msg m = parse_ok("1 30 100", 3);
+	struct parsed m = parse_ok("1 30 100", 3);
 	assert_int_equal(m.type, CTL_RESIZE);
 	assert_int_equal(m.a, 30);
 	assert_int_equal(m.b, 100);
@@ -131,49 +258,11 @@ static void test_parse_bad(void **state)
 	parse_bad("1 30 100", 4, 3);
 }
 
-/* ------------------------------------------------------------ ctl_feed */
-
-struct calls {
-	int resizes;
-	int reopens;
-	unsigned rows[64], cols[64];
-};
-
-static void on_resize(void *ctx, unsigned rows, unsigned cols)
-{
-	struct calls *c = ctx;
-	if (c->resizes < 64) {
-		c->rows[c->resizes] = rows;
-		c->cols[c->resizes] = cols;
-	}
-	c->resizes++;
-}
-
-static void on_reopen(void *ctx)
-{
-	struct calls *c = ctx;
-	c->reopens++;
-}
-
-static struct ctl_fifos *new_feeder(struct calls *c)
-{
-	memset(c, 0, sizeof(*c));
-	struct ctl_callbacks cb = {.resize = on_resize, .reopen_log = on_reopen, .ctx = c};
-	struct ctl_fifos *ctl = ctl_new_detached(&cb);
-	assert_non_null(ctl);
-	return ctl;
-}
-
-static void feed(struct ctl_fifos *ctl, int which, const char *s)
-{
-	ctl_feed(ctl, which, s, strlen(s));
-}
-
 static void test_feed_one_line(void **state)
 {
 	(void)state;
 	struct calls c;
-	struct ctl_fifos *ctl = new_feeder(&c);
+	struct feeder *ctl = new_feeder(&c);
 	feed(ctl, CTL_FIFO_CTL, "1 30 100\n");
 	assert_int_equal(c.resizes, 1);
 	assert_int_equal(c.rows[0], 30);
@@ -191,7 +280,7 @@ static void test_feed_one_line(void **state)
 	assert_int_equal(c.resizes, 2);
 	feed(ctl, CTL_FIFO_CTL, "\n");
 	assert_int_equal(c.resizes, 3);
-	ctl_free(ctl);
+	feeder_free(ctl);
 }
 
 /* conmon 2.1.6 handled the first line of a multi-line read repeatedly and
@@ -200,7 +289,7 @@ static void test_feed_multi_line(void **state)
 {
 	(void)state;
 	struct calls c;
-	struct ctl_fifos *ctl = new_feeder(&c);
+	struct feeder *ctl = new_feeder(&c);
 	feed(ctl, CTL_FIFO_CTL, "1 30 100\n1 40 120\n2 0 0\n1 50 160\n");
 	assert_int_equal(c.resizes, 3);
 	assert_int_equal(c.reopens, 1);
@@ -224,14 +313,14 @@ static void test_feed_multi_line(void **state)
 	assert_int_equal(c.resizes, 7);
 	assert_int_equal(c.rows[6], 11);
 	assert_int_equal(c.cols[6], 21);
-	ctl_free(ctl);
+	feeder_free(ctl);
 }
 
 static void test_feed_split(void **state)
 {
 	(void)state;
 	struct calls c;
-	struct ctl_fifos *ctl = new_feeder(&c);
+	struct feeder *ctl = new_feeder(&c);
 	feed(ctl, CTL_FIFO_CTL, "1 3");
 	feed(ctl, CTL_FIFO_CTL, "0 10");
 	assert_int_equal(c.resizes, 0);
@@ -247,11 +336,11 @@ static void test_feed_split(void **state)
 	/* One byte at a time. */
 	const char *s = "1 55 66\n";
 	for (const char *p = s; *p; p++)
-		ctl_feed(ctl, CTL_FIFO_CTL, p, 1);
+		feed_bytes(ctl, CTL_FIFO_CTL, p, 1);
 	assert_int_equal(c.resizes, 3);
 	assert_int_equal(c.rows[2], 55);
 	assert_int_equal(c.cols[2], 66);
-	ctl_free(ctl);
+	feeder_free(ctl);
 }
 
 /* Each fifo assembles its own lines: a half line on one never mixes with
@@ -260,7 +349,7 @@ static void test_feed_fifos_independent(void **state)
 {
 	(void)state;
 	struct calls c;
-	struct ctl_fifos *ctl = new_feeder(&c);
+	struct feeder *ctl = new_feeder(&c);
 	feed(ctl, CTL_FIFO_CTL, "1 30");
 	feed(ctl, CTL_FIFO_WINSZ, "12 34\n");
 	assert_int_equal(c.resizes, 1);
@@ -273,21 +362,21 @@ static void test_feed_fifos_independent(void **state)
 	/* A ctl-format line on winsz is one field too many. */
 	feed(ctl, CTL_FIFO_WINSZ, "1 30 100\n");
 	assert_int_equal(c.resizes, 2);
-	ctl_free(ctl);
+	feeder_free(ctl);
 }
 
 static void test_feed_overlong(void **state)
 {
 	(void)state;
 	struct calls c;
-	struct ctl_fifos *ctl = new_feeder(&c);
+	struct feeder *ctl = new_feeder(&c);
 	char line[CTL_LINE_MAX + 64];
 
 	/* Exactly CTL_LINE_MAX bytes (leading zeros keep it valid): accepted. */
 	memset(line, '0', sizeof(line));
 	memcpy(line, "1 30 ", 5);
 	memcpy(line + CTL_LINE_MAX - 3, "100", 3);
-	ctl_feed(ctl, CTL_FIFO_CTL, line, CTL_LINE_MAX);
+	feed_bytes(ctl, CTL_FIFO_CTL, line, CTL_LINE_MAX);
 	feed(ctl, CTL_FIFO_CTL, "\n");
 	assert_int_equal(c.resizes, 1);
 	assert_int_equal(c.rows[0], 30);
@@ -297,7 +386,7 @@ static void test_feed_overlong(void **state)
 	memset(line, '0', sizeof(line));
 	memcpy(line, "1 30 ", 5);
 	memcpy(line + CTL_LINE_MAX - 2, "100", 3);
-	ctl_feed(ctl, CTL_FIFO_CTL, line, CTL_LINE_MAX + 1);
+	feed_bytes(ctl, CTL_FIFO_CTL, line, CTL_LINE_MAX + 1);
 	feed(ctl, CTL_FIFO_CTL, "\n");
 	assert_int_equal(c.resizes, 1);
 
@@ -306,7 +395,7 @@ static void test_feed_overlong(void **state)
 	char big[4096];
 	memset(big, 'A', sizeof(big));
 	for (int i = 0; i < 10; i++)
-		ctl_feed(ctl, CTL_FIFO_CTL, big, sizeof(big));
+		feed_bytes(ctl, CTL_FIFO_CTL, big, sizeof(big));
 	feed(ctl, CTL_FIFO_CTL, "1 77 88\n1 20 40\n");
 	assert_int_equal(c.resizes, 2);
 	assert_int_equal(c.rows[1], 20);
@@ -314,20 +403,20 @@ static void test_feed_overlong(void **state)
 
 	/* Overlong on winsz does not disturb ctl. */
 	feed(ctl, CTL_FIFO_CTL, "1 5");
-	ctl_feed(ctl, CTL_FIFO_WINSZ, big, sizeof(big));
+	feed_bytes(ctl, CTL_FIFO_WINSZ, big, sizeof(big));
 	feed(ctl, CTL_FIFO_WINSZ, "\n");
 	feed(ctl, CTL_FIFO_CTL, " 6\n");
 	assert_int_equal(c.resizes, 3);
 	assert_int_equal(c.rows[2], 5);
 	assert_int_equal(c.cols[2], 6);
-	ctl_free(ctl);
+	feeder_free(ctl);
 }
 
 static void test_feed_random_garbage(void **state)
 {
 	(void)state;
 	struct calls c;
-	struct ctl_fifos *ctl = new_feeder(&c);
+	struct feeder *ctl = new_feeder(&c);
 	unsigned seed = 4242;
 	char junk[512];
 	/* Tens of thousands of one-line warnings would drown the test log. */
@@ -346,7 +435,7 @@ static void test_feed_random_garbage(void **state)
 			else
 				junk[j] = (char)(rand_r(&seed) & 0xff);
 		}
-		ctl_feed(ctl, i % 3 == 0 ? CTL_FIFO_WINSZ : CTL_FIFO_CTL, junk, len);
+		feed_bytes(ctl, i % 3 == 0 ? CTL_FIFO_WINSZ : CTL_FIFO_CTL, junk, len);
 	}
 	diag_set_stderr(true);
 	/* Some garbage lines may happen to be valid; what matters is that the
@@ -361,7 +450,7 @@ static void test_feed_random_garbage(void **state)
 	}
 	feed(ctl, CTL_FIFO_WINSZ, "\n31 101\n");
 	assert_int_equal(c.resizes, before + 2);
-	ctl_free(ctl);
+	feeder_free(ctl);
 }
 
 static void test_feed_no_callbacks(void **state)
@@ -369,10 +458,10 @@ static void test_feed_no_callbacks(void **state)
 	(void)state;
 	/* A ctl without handlers drops lines quietly instead of crashing. */
 	struct ctl_callbacks cb = {0};
-	struct ctl_fifos *ctl = ctl_new_detached(&cb);
+	struct feeder *ctl = feeder_with(&cb);
 	feed(ctl, CTL_FIFO_CTL, "1 30 100\n2 0 0\n");
 	feed(ctl, CTL_FIFO_WINSZ, "30 100\n");
-	ctl_free(ctl);
+	feeder_free(ctl);
 }
 
 /* ------------------------------------------------------------ real fifos */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +104,24 @@ static struct collect *collect_new(void)
 #define TS "2026-11-28T19:24:22.352014613+00:00"
 #define TS_NS (INT64_C(1795893862) * NS + 352014613)
 
+/* An fd whose whole content is data: what a reader sees of one write. */
+static int fd_holding(const void *data, size_t len)
+{
+	int fd = memfd_create("k8sread-test", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, data, len), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+/* Hands data to the reader as one more piece of the file. */
+static void feed(struct k8sread *r, const void *data, size_t len)
+{
+	int fd = fd_holding(data, len);
+	assert_int_equal(k8sread_read_fd(r, fd), (ssize_t)len);
+	close(fd);
+}
+
 /* Feed all of text, in pieces of `piece` bytes (0 = at once), then finish. */
 static void read_text(struct collect *c, const char *text, size_t len, size_t piece)
 {
@@ -110,7 +129,7 @@ static void read_text(struct collect *c, const char *text, size_t len, size_t pi
 	if (piece == 0)
 		piece = len ? len : 1;
 	for (size_t off = 0; off < len; off += piece)
-		k8sread_feed(r, text + off, len - off < piece ? len - off : piece);
+		feed(r, text + off, len - off < piece ? len - off : piece);
 	k8sread_finish(r);
 	k8sread_free(r);
 }
@@ -253,20 +272,18 @@ static void test_truncated_final_line(void **state)
 	struct collect *c = collect_new();
 	struct k8sread *r = k8sread_new("ctr.log", record_cb, warn_cb, c);
 	static const char part1[] = TS " stdout F done\n" TS " stdout F hal";
-	k8sread_feed(r, part1, sizeof(part1) - 1);
+	feed(r, part1, sizeof(part1) - 1);
 	/* A record being written: nothing yet, no warning yet. */
 	assert_int_equal(c->nrec, 1);
 	assert_int_equal(c->nwarn, 0);
-	assert_true(k8sread_pending(r));
 	/* ... and then the writer completes it. */
-	k8sread_feed(r, "f\n", 2);
-	assert_false(k8sread_pending(r));
+	feed(r, "f\n", 2);
 	assert_int_equal(c->nrec, 2);
 	assert_string_equal(c->rec[1].data, "half");
 	assert_false(c->rec[1].truncated);
 	/* A record cut for good: warned, but what reached the disk is kept. */
 	static const char part2[] = TS " stdout F cut sh";
-	k8sread_feed(r, part2, sizeof(part2) - 1);
+	feed(r, part2, sizeof(part2) - 1);
 	k8sread_finish(r);
 	assert_int_equal(c->nrec, 3);
 	assert_string_equal(c->rec[2].data, "cut sh");
@@ -276,7 +293,7 @@ static void test_truncated_final_line(void **state)
 	assert_int_equal(c->nwarn, 1);
 	assert_int_equal(c->warn[0].line, 3);
 	/* A cut header cannot be delivered. */
-	k8sread_feed(r, "2026-11-28T19:2", 15);
+	feed(r, "2026-11-28T19:2", 15);
 	k8sread_finish(r);
 	assert_int_equal(c->nrec, 3);
 	assert_int_equal(c->nwarn, 2);
@@ -300,7 +317,7 @@ static void test_huge_lines(void **state)
 	struct collect *c = collect_new();
 	struct k8sread *r = k8sread_new("big.log", record_cb, warn_cb, c);
 	for (size_t off = 0; off < hdr + big + 1; off += 8192)
-		k8sread_feed(r, line + off, hdr + big + 1 - off < 8192 ? hdr + big + 1 - off : 8192);
+		feed(r, line + off, hdr + big + 1 - off < 8192 ? hdr + big + 1 - off : 8192);
 	assert_int_equal(c->nrec, 1);
 	assert_int_equal(c->rec[0].len, big);
 	free(line);
@@ -310,17 +327,17 @@ static void test_huge_lines(void **state)
 	char junk[65536];
 	memset(junk, 'j', sizeof(junk));
 	for (int i = 0; i < 48; i++)
-		k8sread_feed(r, junk, sizeof(junk));
+		feed(r, junk, sizeof(junk));
 	assert_int_equal(c->nwarn, 1);
 	assert_int_equal(c->warn[0].line, 2);
 	assert_string_equal(c->warn[0].what, "line too long, skipped");
-	k8sread_feed(r, "\n" TS " stderr F after\n", 1 + strlen(TS " stderr F after\n"));
+	feed(r, "\n" TS " stderr F after\n", 1 + strlen(TS " stderr F after\n"));
 	assert_int_equal(c->nrec, 2);
 	assert_string_equal(c->rec[1].data, "after");
 	assert_int_equal(c->rec[1].line, 3);
 	/* An overlong last line at end of file is not reported twice. */
 	for (int i = 0; i < 17; i++)
-		k8sread_feed(r, junk, sizeof(junk));
+		feed(r, junk, sizeof(junk));
 	k8sread_finish(r);
 	assert_int_equal(c->nwarn, 2);
 	k8sread_free(r);
@@ -341,12 +358,13 @@ static void test_read_fd_and_reset(void **state)
 	assert_int_equal(k8sread_read_fd(r, fds[0]), (ssize_t)(sizeof(log) - 1));
 	close(fds[0]);
 	assert_int_equal(c->nrec, 2);
-	assert_true(k8sread_pending(r));
-	/* A rotated-in file starts clean: the old pending line is dropped. */
+	/* A rotated-in file starts clean: the old pending line is dropped,
+	 * so the end of the file delivers and warns nothing. */
 	k8sread_reset(r, "two.log");
-	assert_false(k8sread_pending(r));
-	assert_string_equal(k8sread_file(r), "two.log");
-	k8sread_feed(r, "bad\n", 4);
+	k8sread_finish(r);
+	assert_int_equal(c->nrec, 2);
+	assert_int_equal(c->nwarn, 0);
+	feed(r, "bad\n", 4);
 	assert_int_equal(c->nwarn, 1);
 	assert_string_equal(c->warn[0].file, "two.log");
 	assert_int_equal(c->warn[0].line, 1);
@@ -371,10 +389,18 @@ static void lines_cb(const char *line, size_t len, unsigned long lineno, void *a
 	l->n++;
 }
 
-static void long_cb(unsigned long lineno, void *arg)
+static void long_cb(unsigned long lineno, const char *what, void *arg)
 {
 	(void)lineno;
+	assert_string_equal(what, "line too long, skipped");
 	((struct lines *)arg)->longs++;
+}
+
+static void lineread_piece(struct lineread *lr, const char *data, size_t len)
+{
+	int fd = fd_holding(data, len);
+	assert_int_equal(lineread_read_fd(lr, fd), (ssize_t)len);
+	close(fd);
 }
 
 static void test_lineread_bounds(void **state)
@@ -382,13 +408,13 @@ static void test_lineread_bounds(void **state)
 	(void)state;
 	struct lineread lr;
 	struct lines l = {0};
-	lineread_init(&lr, 8);
-	lineread_feed(&lr, "12345678\n123456789\nab", 21, lines_cb, long_cb, &l);
+	lineread_init(&lr, 8, lines_cb, long_cb, &l);
+	lineread_piece(&lr, "12345678\n123456789\nab", 21);
 	/* Exactly max is fine, max+1 is not, even in one piece. */
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.len[0], 8);
 	assert_int_equal(l.longs, 1);
-	lineread_feed(&lr, "cd", 2, lines_cb, long_cb, &l);
+	lineread_piece(&lr, "cd", 2);
 	const char *last;
 	size_t len;
 	unsigned long lineno;
@@ -470,18 +496,28 @@ static void test_logtime_format_local(void **state)
 {
 	(void)state;
 	char buf[64];
+	struct logtime_local c = {0};
 	setenv("TZ", "IST-5:30", 1);
 	tzset();
-	assert_int_equal(logtime_format_local(INT64_C(1795893862) * NS + 1, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	const int64_t t = INT64_C(1795893862) * NS;
+	assert_int_equal(logtime_format_local(&c, t + 1, buf, sizeof(buf)), LOGTIME_K8S_LEN);
 	assert_string_equal(buf, "2026-11-29T00:54:22.000000001+05:30");
+	/* The same cache within the second, into the next one, and back. */
+	assert_int_equal(logtime_format_local(&c, t + 999999999, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	assert_string_equal(buf, "2026-11-29T00:54:22.999999999+05:30");
+	assert_int_equal(logtime_format_local(&c, t + NS, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	assert_string_equal(buf, "2026-11-29T00:54:23.000000000+05:30");
+	assert_int_equal(logtime_format_local(&c, t + 2, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	assert_string_equal(buf, "2026-11-29T00:54:22.000000002+05:30");
 	setenv("TZ", "PST8", 1);
 	tzset();
-	assert_int_equal(logtime_format_local(-1, buf, sizeof(buf)), LOGTIME_K8S_LEN);
+	c = (struct logtime_local){0}; /* a cache holds one zone's offset */
+	assert_int_equal(logtime_format_local(&c, -1, buf, sizeof(buf)), LOGTIME_K8S_LEN);
 	assert_string_equal(buf, "1969-12-31T15:59:59.999999999-08:00");
 	int64_t back;
 	assert_int_equal(logtime_parse_k8s(buf, strlen(buf), &back), 0);
 	assert_int_equal(back, -1);
-	assert_int_equal(logtime_format_local(0, buf, LOGTIME_K8S_LEN), 0);
+	assert_int_equal(logtime_format_local(&c, 0, buf, LOGTIME_K8S_LEN), 0);
 	unsetenv("TZ");
 	tzset();
 }

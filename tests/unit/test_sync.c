@@ -21,6 +21,23 @@
 
 #include "shim/sync.h"
 
+/* One message as the manager receives it: sync_send over a fresh
+ * SOCK_SEQPACKET pair, received into out (SYNC_MSG_MAX + 1 bytes) and
+ * NUL-terminated. Returns its length. */
+static size_t sent_message(char *out, const char *key, long long data, const char *message, size_t message_len)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	int fd = sv[0];
+	assert_int_equal(sync_send(&fd, key, data, message, message_len), 0);
+	ssize_t n = recv(sv[1], out, SYNC_MSG_MAX + 1, MSG_TRUNC);
+	assert_true(n > 0 && n <= SYNC_MSG_MAX);
+	out[n] = '\0';
+	close(sv[0]);
+	close(sv[1]);
+	return (size_t)n;
+}
+
 /* Decodes out (which must end in exactly one '\n') and checks data, and
  * that message decodes to exactly want (or to a prefix of it, when cut). */
 static void check_json(const char *out, size_t len, const char *key, long long data, const char *want,
@@ -72,23 +89,23 @@ static void test_plain(void **state)
 {
 	(void)state;
 	char out[SYNC_MSG_MAX + 1];
-	size_t n = sync_format(out, "data", 14149, NULL, 0);
+	size_t n = sent_message(out, "data", 14149, NULL, 0);
 	assert_string_equal(out, "{\"data\": 14149}\n");
 	assert_int_equal(n, strlen(out));
 	check_json(out, n, "data", 14149, NULL, 0, false, NULL);
 
-	n = sync_format(out, "data", -1, NULL, 0);
+	n = sent_message(out, "data", -1, NULL, 0);
 	assert_string_equal(out, "{\"data\": -1}\n");
 	/* conmon's quirk for a reaped exec process: minus the wait status. */
-	n = sync_format(out, "data", -256, NULL, 0);
+	n = sent_message(out, "data", -256, NULL, 0);
 	assert_string_equal(out, "{\"data\": -256}\n");
 	/* The legacy keys. */
-	n = sync_format(out, "pid", 42, NULL, 0);
+	n = sent_message(out, "pid", 42, NULL, 0);
 	assert_string_equal(out, "{\"pid\": 42}\n");
-	n = sync_format(out, "exit_code", 0, NULL, 0);
+	n = sent_message(out, "exit_code", 0, NULL, 0);
 	assert_string_equal(out, "{\"exit_code\": 0}\n");
 	check_json(out, n, "exit_code", 0, NULL, 0, false, NULL);
-	n = sync_format(out, "data", LLONG_MIN, NULL, 0);
+	n = sent_message(out, "data", LLONG_MIN, NULL, 0);
 	check_json(out, n, "data", LLONG_MIN, NULL, 0, false, NULL);
 }
 
@@ -99,13 +116,13 @@ static void test_message_exact(void **state)
 	/* The observed runc failure, byte for byte. */
 	const char *msg = "runc create failed: unable to start container process: exec: \"/nonexistent\": stat "
 			  "/nonexistent: no such file or directory\n";
-	size_t n = sync_format(out, "data", -1, msg, strlen(msg));
+	size_t n = sent_message(out, "data", -1, msg, strlen(msg));
 	assert_string_equal(out, "{\"data\": -1, \"message\": \"runc create failed: unable to start container "
 				 "process: exec: \\\"/nonexistent\\\": stat /nonexistent: no such file or "
 				 "directory\\n\"}\n");
 	check_json(out, n, "data", -1, msg, strlen(msg), false, NULL);
 
-	n = sync_format(out, "data", 0, "command timed out", 17);
+	n = sent_message(out, "data", 0, "command timed out", 17);
 	assert_string_equal(out, "{\"data\": 0, \"message\": \"command timed out\"}\n");
 }
 
@@ -136,7 +153,7 @@ static void test_escaping(void **state)
 		{"\xc3\xa9t\xc3\xa9", 5, "\xc3\xa9t\xc3\xa9"}, /* UTF-8 goes through as is */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t n = sync_format(out, "data", -1, cases[i].in, cases[i].len);
+		size_t n = sent_message(out, "data", -1, cases[i].in, cases[i].len);
 		char want[128];
 		snprintf(want, sizeof(want), "{\"data\": -1, \"message\": \"%s\"}\n", cases[i].escaped);
 		if (strcmp(out, want) != 0)
@@ -148,7 +165,7 @@ static void test_escaping(void **state)
 	char all[256];
 	for (int i = 0; i < 256; i++)
 		all[i] = (char)i;
-	size_t n = sync_format(out, "data", -1, all, sizeof(all));
+	size_t n = sent_message(out, "data", -1, all, sizeof(all));
 	check_json(out, n, "data", -1, all, sizeof(all), false, NULL);
 	/* No raw control byte may appear in the output (JSON forbids them). */
 	for (size_t i = 0; i + 1 < n; i++)
@@ -160,7 +177,7 @@ static void test_empty_message(void **state)
 {
 	(void)state;
 	char out[SYNC_MSG_MAX + 1];
-	size_t n = sync_format(out, "data", -1, "", 0);
+	size_t n = sent_message(out, "data", -1, "", 0);
 	struct json_object *obj = json_tokener_parse(out);
 	assert_non_null(obj);
 	json_object_put(obj);
@@ -179,7 +196,7 @@ static void test_long_messages(void **state)
 
 	/* Plain text. */
 	memset(msg, 'a', LONG);
-	size_t n = sync_format(out, "data", -1, msg, LONG);
+	size_t n = sent_message(out, "data", -1, msg, LONG);
 	size_t dec;
 	check_json(out, n, "data", -1, msg, LONG, true, &dec);
 	assert_true(n >= SYNC_MSG_MAX - 8); /* the room is used */
@@ -190,7 +207,7 @@ static void test_long_messages(void **state)
 		for (size_t shift = 0; shift < 8; shift++) {
 			memset(msg, 'b', shift);
 			memset(msg + shift, fills[fi], LONG - shift);
-			n = sync_format(out, "data", -1, msg, LONG);
+			n = sent_message(out, "data", -1, msg, LONG);
 			check_json(out, n, "data", -1, msg, LONG, true, &dec);
 			assert_true(dec > 0);
 			assert_true(n >= SYNC_MSG_MAX - 8);
@@ -204,7 +221,7 @@ static void test_long_messages(void **state)
 		for (size_t i = 0; i < len; i++)
 			msg[i] = (char)(rand_r(&seed) & 0xff);
 		long long data = round % 2 ? -1 : (long long)rand_r(&seed);
-		n = sync_format(out, "data", data, msg, len);
+		n = sent_message(out, "data", data, msg, len);
 		check_json(out, n, "data", data, msg, len, true, &dec);
 		/* Cut only when it had to be. */
 		if (dec < len)
@@ -214,7 +231,7 @@ static void test_long_messages(void **state)
 	/* Exactly at the edge: the longest message that fits is not cut. */
 	const size_t overhead = strlen("{\"data\": -1, \"message\": \"\"}\n");
 	memset(msg, 'c', LONG);
-	n = sync_format(out, "data", -1, msg, SYNC_MSG_MAX - overhead);
+	n = sent_message(out, "data", -1, msg, SYNC_MSG_MAX - overhead);
 	check_json(out, n, "data", -1, msg, SYNC_MSG_MAX - overhead, false, NULL);
 	assert_int_equal(n, SYNC_MSG_MAX);
 	free(msg);
