@@ -581,7 +581,7 @@ static void shim_setup_io(struct shim *s)
 		.lag_max = shim_lag_max,
 		.ctx = s,
 	};
-	if (cfg->terminal) {
+	if (cfg->terminal && !cfg->no_screen) {
 		char *slash = strrchr(attach_path, '/');
 		s->screen_socket = xasprintf("%.*s/%s", (int)(slash - attach_path), attach_path,
 					     SNAPSHOT_SOCKET_NAME);
