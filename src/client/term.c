@@ -239,6 +239,27 @@ int term_raw(void)
 	return 0;
 }
 
+int term_keys(void)
+{
+	if (!term.have_tty) {
+		errno = ENOTTY;
+		return -1;
+	}
+	struct termios keys = term.orig;
+	keys.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	keys.c_cc[VMIN] = 1;
+	keys.c_cc[VTIME] = 0;
+	term.changed = true;
+	if (tcsetattr(term.in_fd, TCSANOW, &keys) < 0)
+		return -1;
+	return 0;
+}
+
+bool term_changed(void)
+{
+	return term.changed;
+}
+
 int term_no_flow_control(void)
 {
 	if (!term.have_tty) {
