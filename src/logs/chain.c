@@ -100,7 +100,6 @@ static bool chain_open_members(const char *path, size_t m, struct chain *c)
 				free(name);
 				return k == 0;
 			}
-			chain_close(c);
 			die("%s: %s", name, strerror(err));
 		}
 		chain_add(c, name, fd);

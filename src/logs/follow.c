@@ -27,8 +27,7 @@ struct follower {
 	int dir_fd; /* to notice the directory's removal (see follow_wait) */
 	struct endcond end;
 	struct k8sread *rd;
-	struct chain_file cur; /* the newest file read so far */
-	bool have_cur;
+	struct chain_file cur; /* the newest file read so far: always one once reading began */
 };
 
 /* Every directory gets the same mask: one watched twice (the exit file
@@ -46,7 +45,6 @@ static int watch_dir(int ifd, const char *dir, const char *what)
 static void follow_set_cur(struct follower *fw, struct chain_file *f)
 {
 	fw->cur = *f;
-	fw->have_cur = true;
 	f->fd = -1;
 	f->name = NULL;
 	k8sread_reset(fw->rd, fw->cur.name);
@@ -55,14 +53,11 @@ static void follow_set_cur(struct follower *fw, struct chain_file *f)
 
 static void follow_leave_cur(struct follower *fw)
 {
-	if (!fw->have_cur)
-		return;
 	chain_read_to_eof(fw->rd, fw->cur.fd, fw->cur.name, fw->out);
 	k8sread_finish(fw->rd);
 	close_fd(&fw->cur.fd);
 	free(fw->cur.name);
 	fw->cur.name = NULL;
-	fw->have_cur = false;
 }
 
 static bool older_than(const struct timespec *a, const struct timespec *b)
@@ -112,8 +107,6 @@ static size_t first_newer(struct follower *fw, const struct chain *c)
 /* Where in c the records we have not read begin. */
 static size_t first_unread(struct follower *fw, const struct chain *c)
 {
-	if (!fw->have_cur)
-		return 0;
 	for (size_t i = 0; i < c->n; i++)
 		if (c->f[i].dev == fw->cur.dev && c->f[i].ino == fw->cur.ino)
 			return i + 1;
@@ -125,7 +118,7 @@ static size_t first_unread(struct follower *fw, const struct chain *c)
 static void follow_catch_up(struct follower *fw)
 {
 	for (int iter = 0; iter < CATCH_UP_ATTEMPTS; iter++) {
-		if (fw->have_cur && follow_read_cur(fw))
+		if (follow_read_cur(fw))
 			return;
 		struct chain c;
 		if (chain_snapshot(fw->path, &c) < 0) {
