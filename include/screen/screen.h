@@ -49,6 +49,9 @@ void screen_get_size(const struct screen *s, unsigned *rows, unsigned *cols);
 
 /* Output bytes: copied into the backlog, modes followed. Never parses. */
 void screen_queue(struct screen *s, const void *buf, size_t len);
+/* Whether any output was ever queued: a screen nothing was written to needs
+ * no repaint (painting it would only clear the client's terminal). */
+bool screen_written(const struct screen *s);
 /* Bytes queued and not parsed yet. */
 size_t screen_backlog(const struct screen *s);
 /* Parses up to budget bytes of the backlog (all of it: SIZE_MAX). */

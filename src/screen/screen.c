@@ -21,6 +21,7 @@ struct screen {
 	struct term_modes modes; /* as of the last queued byte */
 	struct buf backlog;
 	bool restart; /* the backlog overflowed: the model starts over from it */
+	bool written; /* anything was ever queued */
 };
 
 const char *screen_size_error(unsigned rows, unsigned cols)
@@ -100,8 +101,15 @@ size_t screen_backlog(const struct screen *s)
 	return buf_len(&s->backlog);
 }
 
+bool screen_written(const struct screen *s)
+{
+	return s->written;
+}
+
 void screen_queue(struct screen *s, const void *data, size_t len)
 {
+	if (len > 0)
+		s->written = true;
 	term_modes_feed(&s->modes, data, len);
 	const char *p = data;
 	size_t cap = s->backlog.cap;

@@ -125,6 +125,10 @@ void ttyscreen_resize(struct ttyscreen *ts, unsigned rows, unsigned cols)
 
 char *ttyscreen_repaint(struct ttyscreen *ts, size_t *len)
 {
+	/* `podman run -t` attaches before the container starts: nothing to
+	 * show yet, and a repaint would clear the user's terminal. */
+	if (!screen_written(ts->screen))
+		return NULL;
 	return screen_repaint(ts->screen, len);
 }
 
