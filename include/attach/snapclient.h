@@ -9,8 +9,9 @@
 
 #include "attach/opts.h"
 
-/* 0 once the screen is on stdout; ATTACH_EXIT_SETUP after a one-line
- * message (no screen socket, no shim, an "error: " answer, no answer);
+/* 0 once the screen is on stdout (nothing for a blank one);
+ * ATTACH_EXIT_SETUP after a one-line message (no screen socket, no shim, an
+ * "error: " answer, none in time);
  * ATTACH_EXIT_STDOUT_GONE when stdout went away. */
 int snapclient_run(const struct attach_opts *o);
 
