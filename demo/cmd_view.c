@@ -1,8 +1,9 @@
-/* cmd_view: attach, logs and replay, the commands that show a container:
- * ptyshim-attach and ptyshim-logs run on ptyman's own terminal. */
+/* cmd_view: attach, screen, logs and replay, the commands that show a
+ * container: ptyshim-attach and ptyshim-logs run on ptyman's own terminal. */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/diag.h"
 #include "base/util.h"
 #include "cmds.h"
 #include "ctr.h"
@@ -27,6 +28,36 @@ int cmd_attach(struct ptyman *pm, int argc, char **argv)
 	words_free(&a);
 	fflush(stdout);
 	int rc = attach_report(pm, &c, st);
+	ctr_free(&c);
+	return rc;
+}
+
+/* ptyshim-attach --snapshot: the screen as it is now, printed like logs
+ * (the terminal's modes stay ptyman's). */
+int cmd_screen(struct ptyman *pm, int argc, char **argv)
+{
+	bool colours = false;
+	const struct opt opts[] = {{"colours", 'e', &colours, NULL}, {0}};
+	int first = cmd_opts("screen", argc, argv, opts, 1, 1);
+	if (first < 0)
+		return 2;
+	struct ctr c;
+	if (!cmd_tools(pm, "screen", false, true, false) || ctr_get_running(pm, "screen", argv[first], &c) < 0)
+		return 1;
+	if (!c.tty) {
+		diag_err("screen: %s has no terminal (it was not run with -t), so it has no screen; try logs %s", c.name,
+			 c.name);
+		ctr_free(&c);
+		return 1;
+	}
+	struct words a = words_new();
+	words_push(&a, xstrdup(pm->tools.attach));
+	words_push(&a, xstrdup("--snapshot"));
+	if (colours)
+		words_push(&a, xstrdup("-e"));
+	words_push(&a, xstrdup(c.dir));
+	int rc = spawn_fg(a.v);
+	words_free(&a);
 	ctr_free(&c);
 	return rc;
 }

@@ -14,6 +14,8 @@ static const struct cmd commands[] = {
 	{"run", cmd_run, "run [-it|-i|-t|-d] [--name NAME] [CMD [ARG...]]",
 	 "start a container (CMD defaults to sh); -it attaches a terminal", false},
 	{"attach", cmd_attach, "attach [--no-stdin] NAME", "attach to a running container (ctrl-p ctrl-q detaches)", true},
+	{"screen", cmd_screen, "screen [-e] NAME", "print a terminal container's screen as it is now (-e: colours)",
+	 true},
 	{"exec", cmd_exec, "exec [-it|-i|-t] NAME CMD [ARG...]", "run another command in a running container", true},
 	{"logs", cmd_logs, "logs [-f] [-t] NAME", "print the container's log (-f: follow until it exits)", true},
 	{"replay", cmd_replay, "replay [--speed X] NAME", "play the session back with its original timing", true},

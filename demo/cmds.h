@@ -2,8 +2,8 @@
  * is the command's name) and returns an exit status: 0, 1 for a failure
  * (printed), 2 for a usage error (printed with the usage line), or the
  * container's own status where it has one. The table lives in cmds.c; the
- * commands themselves in cmd_run.c (run, exec), cmd_view.c (attach, logs,
- * replay) and cmd_manage.c (ps, kill, rm, wait). */
+ * commands themselves in cmd_run.c (run, exec), cmd_view.c (attach, screen,
+ * logs, replay) and cmd_manage.c (ps, kill, rm, wait). */
 #ifndef PTYMAN_CMDS_H
 #define PTYMAN_CMDS_H
 
@@ -54,7 +54,7 @@ void cmd_usage(const char *name);
 bool cmd_tools(const struct ptyman *pm, const char *cmd, bool shim, bool attach, bool logs);
 
 cmd_fn cmd_run, cmd_exec;
-cmd_fn cmd_attach, cmd_logs, cmd_replay;
+cmd_fn cmd_attach, cmd_screen, cmd_logs, cmd_replay;
 cmd_fn cmd_ps, cmd_kill, cmd_rm, cmd_wait;
 
 #endif

@@ -34,7 +34,8 @@
 static const char usage_text[] =
 	"usage: ptyman [OPTIONS] [COMMAND [ARG...]]\n"
 	"A small container manager on ptyshim: busybox containers under runc, each\n"
-	"watched by a ptyshim; attach, exec, logs and replay through a readline prompt.\n"
+	"watched by a ptyshim, with a readline prompt to attach to them, print their\n"
+	"screens, exec in them, and read or replay their logs.\n"
 	"With COMMAND, run that one command and exit with its status. Without one, read\n"
 	"commands at a prompt (stdin a terminal) or one per line from stdin.\n"
 	"  --state DIR       state directory (default /var/lib/ptyman as root, else\n"

@@ -23,6 +23,8 @@ struct attach_opts {
 	const char *cid;
 	int exit_timeout_ms;
 	int ready_fd; /* -1: none */
+	bool snapshot;         /* --snapshot: print the screen and exit */
+	bool snapshot_colours; /* -e: with its colours */
 };
 
 void opts_parse(int argc, char **argv, struct attach_opts *o);

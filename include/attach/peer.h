@@ -3,7 +3,9 @@
  * /proc/PID/cmdline, which needs no cooperation from the shim. Whatever the
  * shim is (conmon or ptyshim), its flags are conmon's, walked with
  * conmonopt's table. From them the client learns whether the container has
- * a terminal and where the shim writes the exit file. */
+ * a terminal, where the shim writes the exit file, where the log is, and
+ * (through the container pid file) whether the container still runs once
+ * the connection has ended. */
 #ifndef PTYSHIM_ATTACH_PEER_H
 #define PTYSHIM_ATTACH_PEER_H
 
@@ -20,6 +22,10 @@ struct peer_info {
 	char *exit_dir;
 	char *persist_dir;
 	int terminal; /* -1 unknown, else whether -t/--terminal was given */
+	bool no_screen; /* --no-screen: a ptyshim without a screen model */
+	char *log_path; /* the first k8s-file log of -l/--log-path, or NULL */
+	int ctr_pid_fd; /* a pidfd of the container's process (from the
+			 * -p/--container-pidfile file, read at attach time), or -1 */
 };
 
 /* Fills pi from the peer of sock_fd (pi is overwritten). */
@@ -28,6 +34,10 @@ void peer_read(struct peer_info *pi, int sock_fd);
 /* Whether the shim's process may still run: true unless its pidfd says it
  * ended (only a pidfd tells reliably: no pid reuse). */
 bool peer_running(const struct peer_info *pi);
+
+enum peer_ctr_state { PEER_CTR_UNKNOWN = -1, PEER_CTR_ENDED = 0, PEER_CTR_RUNS = 1 };
+/* Whether the container's process still runs, by its pidfd. */
+enum peer_ctr_state peer_container_state(const struct peer_info *pi);
 
 /* Where the container's exit code will appear, in order of preference:
  *   --exit-file PATH;

@@ -7,7 +7,9 @@
  *   141 when our stdout went away,
  *   1 for usage and setup errors before attaching,
  *   255 when the session ended but the container's exit code could not be
- *     found, or an error ended it (with a message either way). */
+ *     found, or an error ended it (with a message either way);
+ * and for --snapshot: 0 with the screen printed, 1 with a message when there
+ * is none to print, 141 when stdout went away. */
 #ifndef PTYSHIM_ATTACH_PROG_H
 #define PTYSHIM_ATTACH_PROG_H
 

@@ -36,7 +36,7 @@ enum input_mode {
 enum end_reason {
 	END_NONE = 0,
 	END_DETACH,      /* the user typed the detach keys */
-	END_EOF,         /* the shim closed the connection: the container ended */
+	END_EOF,         /* the shim closed the connection (the container ended, or not: endnote.h) */
 	END_SIGNAL,      /* SIGTERM, SIGHUP, SIGINT or SIGQUIT */
 	END_STDOUT_GONE, /* EPIPE on stdout */
 	END_HANGUP,      /* our terminal went away (EIO) */

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "attach/prog.h"
-#include "base/diag.h"
 #include "base/exitfile.h"
 #include "base/util.h"
 
@@ -54,35 +52,46 @@ static int exitwatch_read(const struct exit_watch *w, int *code)
 	return exitfile_read(w->path, code);
 }
 
-int exitwatch_wait(const struct exit_watch *w, const struct peer_info *peer, struct sigwatch *sigs,
-		   int timeout_ms)
+/* The shim closes its clients after reaping the container, so a container
+ * process still there once this long has passed means the shim closed the
+ * connection while the container runs (the grace covers a shim that is
+ * being killed: its socket closes a moment before its pidfd says so). */
+#define CTR_RUNS_GRACE_MS 200
+
+enum exitwatch_end exitwatch_wait(const struct exit_watch *w, const struct peer_info *peer, struct sigwatch *sigs,
+				  int timeout_ms, int *status)
 {
-	if (!w->path) {
-		diag_warn("the container's exit code is unknown (no exit file found; see --exit-file)");
-		return ATTACH_EXIT_UNKNOWN;
-	}
-	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	int64_t start = mono_ns();
+	int64_t deadline = start + (int64_t)timeout_ms * 1000000;
 	for (;;) {
-		int code;
 		bool alive = peer_running(peer);
-		int rc = exitwatch_read(w, &code);
-		if (rc == 1)
-			return exitfile_status(code);
-		if (rc < 0) {
-			diag_warn("%s: not an exit code", w->path);
-			return ATTACH_EXIT_UNKNOWN;
+		int code;
+		int rc = w->path ? exitwatch_read(w, &code) : 0;
+		if (rc == 1) {
+			*status = exitfile_status(code);
+			return EXITWATCH_CODE;
 		}
-		if (!alive || mono_ns() >= deadline)
-			break;
+		if (rc < 0)
+			return EXITWATCH_NOT_CODE;
+		if (!alive)
+			return EXITWATCH_SHIM_GONE;
+		bool ctr_runs = peer_container_state(peer) == PEER_CTR_RUNS;
+		int64_t now = mono_ns();
+		if (ctr_runs && now - start >= (int64_t)CTR_RUNS_GRACE_MS * 1000000)
+			return EXITWATCH_CTR_RUNS;
+		if (!w->path && !ctr_runs)
+			return EXITWATCH_NO_PATH;
+		if (now >= deadline)
+			return EXITWATCH_TIMEOUT;
 		struct pollfd pfd = {.fd = sigs->fd, .events = POLLIN};
 		if (poll(&pfd, 1, EXIT_POLL_MS) > 0) {
 			sigwatch_drain(sigs);
-			if (sigs->term_signal)
-				return 128 + sigs->term_signal;
+			if (sigs->term_signal) {
+				*status = 128 + sigs->term_signal;
+				return EXITWATCH_SIGNAL;
+			}
 		}
 	}
-	diag_warn("%s: no exit code (the connection closed, but the container may still run)", w->path);
-	return ATTACH_EXIT_UNKNOWN;
 }
 
 void exitwatch_free(struct exit_watch *w)

@@ -16,6 +16,7 @@
 
 static const char usage_text[] =
 	"usage: " ATTACH_PROG " [OPTIONS] BUNDLE_DIR|SOCKET_PATH\n"
+	"       " ATTACH_PROG " --snapshot [-e] BUNDLE_DIR|SOCKET_PATH\n"
 	"Attach to a running container through its shim's attach socket (ptyshim or conmon).\n"
 	"BUNDLE_DIR: uses DIR/attach, DIR/ctl and DIR/config.json. SOCKET_PATH: its directory is used.\n"
 	"  -t, --tty               the container has a terminal (default: config.json process.terminal)\n"
@@ -31,9 +32,13 @@ static const char usage_text[] =
 	"      --exit-timeout SECS how long to wait for the exit file (default 5)\n"
 	"      --ready-fd FD       write a newline to FD and close it once attached (connected,\n"
 	"                          size sent, terminal set up): a manager may start the container\n"
+	"      --snapshot          print the container's current screen and exit, without attaching\n"
+	"                          (no terminal needed): from the shim's screen socket, DIR/screen\n"
+	"  -e                      with --snapshot: with colours and attributes (SGR escapes)\n"
 	"  -h, --help              this text\n"
 	"Exit status: the container's exit code when it ends; 0 after detaching; 128+N after\n"
 	"signal N; 1 on usage or setup errors; 255 when the exit code cannot be found.\n"
+	"--snapshot: 0 once the screen is printed, 1 with a message when there is none.\n"
 	"The exit code is read from --exit-file, else --exit-dir/CID, else from where the shim\n"
 	"itself writes it (its --exit-dir and -c, or --persist-dir/exit, taken from the shim's\n"
 	"command line), waiting up to --exit-timeout after the shim closes the connection.\n";
@@ -48,6 +53,7 @@ enum {
 	OPT_CID,
 	OPT_EXIT_TIMEOUT,
 	OPT_READY_FD,
+	OPT_SNAPSHOT,
 };
 
 static const struct option longopts[] = {
@@ -62,6 +68,7 @@ static const struct option longopts[] = {
 	{"cid", required_argument, NULL, OPT_CID},
 	{"exit-timeout", required_argument, NULL, OPT_EXIT_TIMEOUT},
 	{"ready-fd", required_argument, NULL, OPT_READY_FD},
+	{"snapshot", no_argument, NULL, OPT_SNAPSHOT},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -137,6 +144,12 @@ static void parse_one(int c, char **argv, struct attach_opts *o, const char **de
 	case OPT_READY_FD:
 		parse_ready_fd(optarg, o);
 		break;
+	case OPT_SNAPSHOT:
+		o->snapshot = true;
+		break;
+	case 'e':
+		o->snapshot_colours = true;
+		break;
 	case 'h':
 		fputs(usage_text, stdout);
 		exit(0);
@@ -155,11 +168,13 @@ void opts_parse(int argc, char **argv, struct attach_opts *o)
 	const char *detach_spec = DEFAULT_DETACH_KEYS;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+tTh", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+tTeh", longopts, NULL)) != -1)
 		parse_one(c, argv, o, &detach_spec);
 	if (optind != argc - 1)
 		usage_error("%s", optind >= argc ? "missing BUNDLE_DIR or SOCKET_PATH" : "too many arguments");
 	o->target = argv[optind];
+	if (o->snapshot_colours && !o->snapshot)
+		usage_error("%s", "-e goes with --snapshot");
 	char err[256];
 	if (detach_keys_parse(detach_spec, &o->detach_keys, err, sizeof(err)) < 0) {
 		diag_err("--detach-keys %s", err);

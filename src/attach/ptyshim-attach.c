@@ -8,13 +8,16 @@
  * The modules: opts (command line), bundle (the target's files), peer (the
  * shim and its exit file), setup (connecting, choosing the input mode),
  * session (the relay loop) with sendq, resize, rlmode and output under it,
- * sigwatch (signals), exitwatch (the exit code). Exit statuses: prog.h. */
+ * sigwatch (signals), exitwatch (the exit code) and endnote (why there is
+ * none); snapclient is --snapshot, which does not attach at all. Exit
+ * statuses: prog.h. */
 #include <signal.h>
 
 #include "attach/opts.h"
 #include "attach/prog.h"
 #include "attach/session.h"
 #include "attach/setup.h"
+#include "attach/snapclient.h"
 #include "base/diag.h"
 
 int main(int argc, char **argv)
@@ -26,6 +29,8 @@ int main(int argc, char **argv)
 
 	struct attach_opts o;
 	opts_parse(argc, argv, &o);
+	if (o.snapshot)
+		return snapclient_run(&o);
 
 	struct session s;
 	session_init(&s);

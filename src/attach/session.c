@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "attach/endnote.h"
 #include "attach/output.h"
 #include "attach/prog.h"
 #include "base/diag.h"
@@ -26,6 +27,7 @@ void session_init(struct session *s)
 	s->sock_fd = -1;
 	s->sigs.fd = -1;
 	s->peer.pid_fd = -1;
+	s->peer.ctr_pid_fd = -1;
 	s->peer.terminal = -1;
 	resize_init(&s->resize);
 	sendq_init(&s->sendq, -1);
@@ -288,6 +290,23 @@ static void notice(const char *msg)
 	dprintf(STDERR_FILENO, "%s: %s\n", ATTACH_PROG, msg);
 }
 
+/* The shim closed the connection: the exit code, or why there is none. */
+static int connection_ended(struct session *s, int exit_timeout_ms)
+{
+	int status;
+	enum exitwatch_end end = exitwatch_wait(&s->exitw, &s->peer, &s->sigs, exit_timeout_ms, &status);
+	if (end == EXITWATCH_CODE || end == EXITWATCH_SIGNAL)
+		return status;
+	struct endnote_facts f = {
+		.end = end,
+		.exit_path = s->exitw.path,
+		.peer = &s->peer,
+		.tty_container = s->tty_container,
+		.exit_timeout_ms = exit_timeout_ms,
+	};
+	return endnote_explain(&f);
+}
+
 /* Every way out: readline first (it has its own terminal state), then our
  * saved settings, then a message, then the exit status. */
 int session_finish(struct session *s, int exit_timeout_ms)
@@ -307,7 +326,7 @@ int session_finish(struct session *s, int exit_timeout_ms)
 		notice("detached");
 		return 0;
 	case END_EOF:
-		return exitwatch_wait(&s->exitw, &s->peer, &s->sigs, exit_timeout_ms);
+		return connection_ended(s, exit_timeout_ms);
 	case END_SIGNAL:
 		return 128 + s->sigs.term_signal;
 	case END_STDOUT_GONE:

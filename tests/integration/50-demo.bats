@@ -143,9 +143,10 @@ use_test_user() {
 		'send X=sur""vived; echo set-$X\r' 'expect set-survived' \
 		'send \x10\x11' 'expect ptyman> ' 'send quit\r' 'wait 0'
 	ps_has keep running
-	# A second ptyman knows nothing but the state directory.
+	# A second ptyman knows nothing but the state directory. attach shows
+	# the earlier session's screen before anything is typed (the repaint).
 	session s2 'expect running from an earlier session: keep' 'expect ptyman> ' \
-		'send attach keep\r' 'send echo "still $X"\r' 'expect still survived' \
+		'send attach keep\r' 'expect set-survived' 'send echo "still $X"\r' 'expect still survived' \
 		'send exit 3\r' 'expect [keep exited (3)]' 'expect ptyman> ' \
 		'send ps\r' 'expect_re keep +exited \(3\)' 'expect ptyman> ' \
 		'send logs keep\r' 'expect still survived' 'expect ptyman> ' \
@@ -314,6 +315,22 @@ use_test_user() {
 	[[ $(cat "$ST/exits/u") == 3 ]]
 	run -0 pm logs u
 	[[ $output == *me-5* && $output == *back-10* ]]
+}
+
+@test "ptyman: screen NAME prints the screen as it is now (-e: colours), completes, and is in help; a pipe container has none" {
+	use_test_user
+	run -0 pm run -d -t --name show sh -c 'printf "hello \033[35mscreen\033[0m\n"; exec sleep 1000'
+	wait_for -m "the screen of show" eval '[[ $(pm screen show 2>/dev/null) == "hello screen" ]]'
+	run -0 --separate-stderr pm screen -e show
+	[[ $output == "hello "$'\e['*"35mscreen"$'\e['*m ]]
+	session sc1 'expect ptyman> ' 'send scr\t' 'expect screen ' 'send sh\t' 'expect show ' \
+		'send \r' 'expect hello screen' 'expect ptyman> ' \
+		'send help\r' 'expect screen [-e] NAME' 'expect ptyman> ' 'send quit\r' 'wait 0'
+	run -0 pm run -d --name quiet sleep 1000
+	run -1 --separate-stderr pm screen quiet
+	[[ $stderr == "ptyman: screen: quiet has no terminal (it was not run with -t), so it has no screen; try logs quiet" ]]
+	run -2 --separate-stderr pm screen
+	[[ $stderr == "usage: screen [-e] NAME" ]]
 }
 
 @test "ptyman without root: pipes, -d, kill, wait, rm, and a missing command" {
