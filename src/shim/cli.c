@@ -1,10 +1,10 @@
-/* cli: glib-compatible parsing of conmon's command line. getopt_long with
- * required_argument gives glib's semantics for values: "--opt v" and
- * "--opt=v", values starting with "-", empty values. */
+/* cli: conmon's command line, walked with glib's rules (not getopt's:
+ * no abbreviations, no "-cVALUE", "--flag=anything" is the flag), then
+ * checked in conmon 2.1.6's order with its messages. */
 #include "shim/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,72 +37,121 @@ static const char cli_usage[] =
 	"  --initial-size RxC      terminal size to set on the PTY when it arrives\n"
 	"  --runtime-timeout S     give up on RUNTIME create/exec after S seconds (default 240)\n";
 
+/* What the walk collects besides the configuration: conmon checks these
+ * only after the whole command line has parsed, in its own order. */
+struct cli_scan {
+	struct shim_config *cfg;
+	const char *log_level;
+	struct strlist log_args;
+	bool version;
+	bool help; /* glib prints help the moment it sees it: nothing after counts */
+	char *cwd;
+};
+
+enum cli_step {
+	CLI_STEP_OK,
+	CLI_STEP_FAIL,
+	CLI_STEP_HELP,
+};
+
 static void strlist_push(struct strlist *l, const char *s)
 {
 	l->items = xrealloc(l->items, (l->len + 1) * sizeof(*l->items));
 	l->items[l->len++] = s;
 }
 
-static bool cli_fail(const char *flag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool cli_fail(const char *flag, const char *fmt, ...)
+static bool cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool cli_fail(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (flag)
-		diag_err("%s: %s", flag, msg);
-	else
-		diag_err("%s", msg);
+	diag_err("%s", msg);
 	return false;
 }
 
-int cli_parse_log_spec(const char *arg, struct log_spec *out, const char **err)
+/* glib's words for a command line it cannot parse. */
+#define GLIB_FAILED "option parsing failed: "
+
+static bool log_driver_is(const char *driver, size_t len, const char *name)
 {
-	const char *colon = strchr(arg, ':');
-	if (colon == NULL) {
-		if (strcmp(arg, "none") == 0 || strcmp(arg, "off") == 0 || strcmp(arg, "null") == 0) {
-			*out = (struct log_spec){LOGDRV_NONE, NULL};
-		} else if (strcmp(arg, "passthrough") == 0) {
-			*out = (struct log_spec){LOGDRV_PASSTHROUGH, NULL};
-		} else if (strcmp(arg, "journald") == 0) {
-			*out = (struct log_spec){LOGDRV_JOURNALD, NULL};
-		} else if (strcmp(arg, "k8s-file") == 0 || strcmp(arg, "asciicast") == 0) {
-			*err = "this log driver needs a path (DRIVER:PATH)";
-			return -1;
-		} else if (*arg == '\0') {
-			*err = "empty log driver";
-			return -1;
-		} else {
-			/* conmon: a bare value without a colon is a k8s-file path. */
-			*out = (struct log_spec){LOGDRV_K8S_FILE, arg};
-		}
-		return 0;
+	return strlen(name) == len && memcmp(driver, name, len) == 0;
+}
+
+/* The k8s-file path a value names by itself (no colon, or ":PATH"). */
+static void log_spec_bare_path(struct log_spec *out, const char *driver, size_t len)
+{
+	*out = (struct log_spec){LOGDRV_K8S_FILE, driver, NULL};
+	if (driver[len] != '\0') {
+		/* ":PATH:" - conmon's strtok ends the path at the colon. */
+		out->path_owned = xstrndup(driver, len);
+		out->path = out->path_owned;
 	}
-	size_t dlen = (size_t)(colon - arg);
-	const char *path = colon + 1;
-	if (dlen == 8 && strncmp(arg, "k8s-file", dlen) == 0)
-		*out = (struct log_spec){LOGDRV_K8S_FILE, path};
-	else if (dlen == 9 && strncmp(arg, "asciicast", dlen) == 0)
-		*out = (struct log_spec){LOGDRV_ASCIICAST, path};
-	else if (dlen == 8 && strncmp(arg, "journald", dlen) == 0)
-		*out = (struct log_spec){LOGDRV_JOURNALD, NULL};
-	else {
-		*err = "no such log driver";
+}
+
+int cli_parse_log_spec(const char *arg, struct log_spec *out, char **err)
+{
+	const char *driver = arg + strspn(arg, ":");
+	size_t len = strcspn(driver, ":");
+	const char *path = driver + len + strspn(driver + len, ":");
+	bool has_colon = strchr(arg, ':') != NULL;
+	*out = (struct log_spec){LOGDRV_NONE, NULL, NULL};
+	if (len == 0) {
+		*err = xstrdup("log-path must not be empty");
 		return -1;
 	}
-	if ((out->kind == LOGDRV_K8S_FILE || out->kind == LOGDRV_ASCIICAST) && *path == '\0') {
-		*err = "empty log path";
+	if (*path == '\0')
+		path = NULL;
+	if (path == NULL && arg[0] == ':') {
+		/* ":none" is a file called none, not the none driver. */
+		log_spec_bare_path(out, driver, len);
+		return 0;
+	}
+	if (log_driver_is(driver, len, "off") || log_driver_is(driver, len, "null") ||
+	    log_driver_is(driver, len, "none")) {
+		out->kind = LOGDRV_NONE;
+	} else if (log_driver_is(driver, len, "passthrough")) {
+		out->kind = LOGDRV_PASSTHROUGH;
+	} else if (log_driver_is(driver, len, "journald")) {
+		out->kind = LOGDRV_JOURNALD; /* any path is ignored, as conmon does */
+	} else if (log_driver_is(driver, len, "k8s-file") ||
+		   (has_colon && log_driver_is(driver, len, "asciicast"))) {
+		if (path == NULL) {
+			*err = xasprintf("%.*s requires a filename", (int)len, driver);
+			return -1;
+		}
+		*out = (struct log_spec){*driver == 'k' ? LOGDRV_K8S_FILE : LOGDRV_ASCIICAST, path, NULL};
+	} else if (!has_colon) {
+		log_spec_bare_path(out, driver, len);
+	} else {
+		*err = xasprintf("No such log driver %.*s", (int)len, driver);
 		return -1;
 	}
 	return 0;
 }
 
+/* G_OPTION_ARG_INT and _INT64: strtol with base 0 (so " 5", "+5", "0x10"
+ * and "010" are numbers), the whole value, within the type's range. */
+static bool cli_glib_number(const char *flag, const char *arg, bool is_int64, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 0);
+	if (*arg == '\0' || *end != '\0')
+		return cli_fail(GLIB_FAILED "Cannot parse integer value “%s” for %s", arg, flag);
+	if (errno == ERANGE || (!is_int64 && (v < INT_MIN || v > INT_MAX)))
+		return cli_fail(GLIB_FAILED "Integer value “%s” for %s out of range", arg, flag);
+	*out = v;
+	return true;
+}
+
+/* ptyshim's own numeric options: strict decimal within a range. */
 static bool cli_number(const char *flag, const char *arg, int64_t min, int64_t max, int64_t *out)
 {
 	if (parse_i64(arg, min, max, out) < 0)
-		return cli_fail(flag, "%s: '%s'", errno == ERANGE ? "value out of range" : "not a number", arg);
+		return cli_fail("%s: %s: '%s'", flag, errno == ERANGE ? "value out of range" : "not a number", arg);
 	return true;
 }
 
@@ -125,11 +174,51 @@ static bool cli_parse_size(const char *arg, unsigned *rows, unsigned *cols)
 	return true;
 }
 
-static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
+/* The options that take a number. */
+static bool cli_numeric_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
 {
 	int64_t v;
-	const char *err;
+	switch (opt) {
+	case CONMONOPT_EXIT_DELAY:
+		if (!cli_glib_number(flag, arg, false, &v))
+			return false;
+		cfg->exit_delay = (int)v; /* a negative one is refused later, in conmon's order */
+		break;
+	case CONMONOPT_TIMEOUT:
+		if (!cli_glib_number(flag, arg, false, &v))
+			return false;
+		cfg->timeout = v > 0 ? (int)v : 0; /* conmon: 0 or less is no timeout */
+		break;
+	case CONMONOPT_LOG_SIZE_MAX:
+	case CONMONOPT_LOG_GLOBAL_SIZE_MAX:
+		if (!cli_glib_number(flag, arg, true, &v))
+			return false;
+		*(opt == CONMONOPT_LOG_SIZE_MAX ? &cfg->log_size_max : &cfg->log_global_size_max) = v > 0 ? v : -1;
+		break;
+	case CONMONOPT_LOG_MAX_FILES:
+		if (!cli_number(flag, arg, 1, 1000, &v))
+			return false;
+		cfg->log_max_files = (int)v;
+		break;
+	case CONMONOPT_ATTACH_QUEUE_SIZE:
+		if (!cli_number(flag, arg, 65536, (int64_t)1 << 32, &v))
+			return false;
+		cfg->attach_queue_max = (size_t)v;
+		break;
+	case CONMONOPT_RUNTIME_TIMEOUT:
+		if (!cli_number(flag, arg, 1, 86400, &v))
+			return false;
+		cfg->runtime_timeout = (int)v;
+		break;
+	default:
+		return cli_fail(GLIB_FAILED "unexpected option %s", flag);
+	}
+	return true;
+}
 
+static bool cli_option(struct cli_scan *sc, enum conmonopt_id opt, const char *arg, const char *flag)
+{
+	struct shim_config *cfg = sc->cfg;
 	switch (opt) {
 	case CONMONOPT_API_VERSION: cfg->api_version = true; break;
 	case CONMONOPT_CID: cfg->cid = arg; break;
@@ -144,19 +233,8 @@ static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const cha
 	case CONMONOPT_EXIT_DIR: cfg->exit_dir = arg; break;
 	case CONMONOPT_PERSIST_DIR: cfg->persist_dir = arg; break;
 	case CONMONOPT_FULL_ATTACH: cfg->full_attach = true; break;
-	case CONMONOPT_LOG_PATH:
-		cfg->logs = xrealloc(cfg->logs, (cfg->n_logs + 1) * sizeof(*cfg->logs));
-		if (cli_parse_log_spec(arg, &cfg->logs[cfg->n_logs], &err) < 0)
-			return cli_fail(flag, "%s: '%s'", err, arg);
-		cfg->n_logs++;
-		break;
-	case CONMONOPT_LOG_LEVEL: {
-		int level = diag_level_parse(arg);
-		if (level < 0)
-			return cli_fail(flag, "no such log level '%s'", arg);
-		cfg->log_level = level;
-		break;
-	}
+	case CONMONOPT_LOG_PATH: strlist_push(&sc->log_args, arg); break;
+	case CONMONOPT_LOG_LEVEL: sc->log_level = arg; break;
 	case CONMONOPT_SYSLOG: cfg->syslog = true; break;
 	case CONMONOPT_RUNTIME_ARG: strlist_push(&cfg->runtime_args, arg); break;
 	case CONMONOPT_RUNTIME_OPT: strlist_push(&cfg->runtime_opts, arg); break;
@@ -165,36 +243,11 @@ static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const cha
 	case CONMONOPT_CONMON_PIDFILE: cfg->conmon_pidfile = arg; break;
 	case CONMONOPT_EXIT_COMMAND: cfg->exit_command = arg; break;
 	case CONMONOPT_EXIT_COMMAND_ARG: strlist_push(&cfg->exit_command_args, arg); break;
-	case CONMONOPT_EXIT_DELAY:
-		if (!cli_number(flag, arg, 0, 86400, &v))
-			return false;
-		cfg->exit_delay = (int)v;
-		break;
 	case CONMONOPT_EXEC: cfg->exec = true; break;
 	case CONMONOPT_EXEC_ATTACH: cfg->exec_attach = true; break;
 	case CONMONOPT_EXEC_PROCESS_SPEC: cfg->exec_process_spec = arg; break;
-	case CONMONOPT_TIMEOUT:
-		if (!cli_number(flag, arg, 0, INT32_MAX / 1000, &v))
-			return false;
-		cfg->timeout = (int)v;
-		break;
-	case CONMONOPT_LOG_SIZE_MAX:
-		if (!cli_number(flag, arg, -1, INT64_MAX, &v))
-			return false;
-		cfg->log_size_max = v == 0 ? -1 : v;
-		break;
-	case CONMONOPT_LOG_GLOBAL_SIZE_MAX:
-		if (!cli_number(flag, arg, -1, INT64_MAX, &v))
-			return false;
-		cfg->log_global_size_max = v == 0 ? -1 : v;
-		break;
 	case CONMONOPT_LOG_TAG: cfg->log_tag = arg; break;
 	case CONMONOPT_LOG_ROTATE: cfg->log_rotate = true; break;
-	case CONMONOPT_LOG_MAX_FILES:
-		if (!cli_number(flag, arg, 1, 1000, &v))
-			return false;
-		cfg->log_max_files = (int)v;
-		break;
 	case CONMONOPT_NO_NEW_KEYRING: cfg->no_new_keyring = true; break;
 	case CONMONOPT_NO_PIVOT: cfg->no_pivot = true; break;
 	case CONMONOPT_SYSTEMD_CGROUP: cfg->systemd_cgroup = true; break;
@@ -209,138 +262,236 @@ static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const cha
 	case CONMONOPT_SECCOMP_NOTIFY_SOCKET: cfg->seccomp_notify_socket = arg; break;
 	case CONMONOPT_SECCOMP_NOTIFY_PLUGINS: cfg->seccomp_notify_plugins = arg; break;
 	case CONMONOPT_NO_RUNTIME: cfg->no_runtime = true; break;
-	case CONMONOPT_ATTACH_QUEUE_SIZE:
-		if (!cli_number(flag, arg, 65536, (int64_t)1 << 32, &v))
-			return false;
-		cfg->attach_queue_max = (size_t)v;
-		break;
+	case CONMONOPT_VERSION: sc->version = true; break;
 	case CONMONOPT_INITIAL_SIZE:
 		if (!cli_parse_size(arg, &cfg->initial_rows, &cfg->initial_cols))
-			return cli_fail(flag, "expected ROWSxCOLS (1-65535 each), got '%s'", arg);
-		break;
-	case CONMONOPT_RUNTIME_TIMEOUT:
-		if (!cli_number(flag, arg, 1, 86400, &v))
-			return false;
-		cfg->runtime_timeout = (int)v;
+			return cli_fail("%s: expected ROWSxCOLS (1-65535 each), got '%s'", flag, arg);
 		break;
 	default:
-		return cli_fail(NULL, "option parsing failed: unexpected option %s", flag);
+		return cli_numeric_option(cfg, opt, arg, flag);
 	}
 	return true;
 }
 
-/* The flag as the user wrote it, for messages: "--cid" or "-c". */
-static char *cli_flag_name(const struct conmonopt *o, int opt)
+/* "--name", "--name=value" or "--name value" at argv[*i]. Only whole names
+ * (glib knows no abbreviations); a flag ignores a value after '='. */
+static enum cli_step cli_walk_long(struct cli_scan *sc, int argc, char **argv, int *i)
 {
-	if (opt == o->short_name)
-		return xasprintf("-%c", o->short_name);
-	return xasprintf("--%s", o->name);
-}
-
-/* getopt_long's view of the table: a long option returns 256 + its index,
- * a short one its letter. Allocated; free both. */
-static struct option *cli_getopt_table(char **short_out)
-{
-	struct option *longs = xcalloc(conmonopt_count + 1, sizeof(*longs));
-	char *shorts = xmalloc(2 * conmonopt_count + 2), *sp = shorts;
-	*sp++ = ':';
-	for (size_t i = 0; i < conmonopt_count; i++) {
-		const struct conmonopt *o = &conmonopt_table[i];
-		longs[i] = (struct option){o->name, o->takes_value ? required_argument : no_argument, NULL,
-					   256 + (int)i};
-		if (o->short_name) {
-			*sp++ = o->short_name;
-			if (o->takes_value)
-				*sp++ = ':';
-		}
+	const char *a = argv[*i];
+	if (strcmp(a, "--help") == 0 || strcmp(a, "--help-all") == 0)
+		return CLI_STEP_HELP;
+	const char *name = a + 2, *eq = strchr(name, '=');
+	const struct conmonopt *o = conmonopt_long(name, eq ? (size_t)(eq - name) : strlen(name));
+	if (o == NULL || o->id == CONMONOPT_HELP) {
+		cli_fail(GLIB_FAILED "Unknown option %s", a);
+		return CLI_STEP_FAIL;
 	}
-	*sp = '\0';
-	*short_out = shorts;
-	return longs;
+	char *flag = xasprintf("--%s", o->name);
+	const char *value = NULL;
+	bool ok = true;
+	if (o->takes_value) {
+		if (eq != NULL)
+			value = eq + 1;
+		else if (*i + 1 < argc)
+			value = argv[++*i];
+		else
+			ok = cli_fail(GLIB_FAILED "Missing argument for %s", flag);
+	}
+	ok = ok && cli_option(sc, o->id, value, flag);
+	free(flag);
+	return ok ? CLI_STEP_OK : CLI_STEP_FAIL;
 }
 
-static const struct conmonopt *cli_opt_of(int opt)
+/* A group of short options "-tic". One of them may take a value, and it is
+ * always the next element ("-cID" is no option in glib). */
+static enum cli_step cli_walk_short(struct cli_scan *sc, int argc, char **argv, int *i)
 {
-	if (opt >= 256 && (size_t)(opt - 256) < conmonopt_count)
-		return &conmonopt_table[opt - 256];
-	return conmonopt_short((char)opt);
+	const char *a = argv[*i];
+	int next = *i;
+	for (const char *c = a + 1; *c; c++) {
+		if (*c == 'h' || *c == '?')
+			return CLI_STEP_HELP;
+		const struct conmonopt *o = conmonopt_short(*c);
+		if (o == NULL) {
+			cli_fail(GLIB_FAILED "Unknown option %s", a);
+			return CLI_STEP_FAIL;
+		}
+		char flag[3] = {'-', *c, '\0'};
+		const char *value = NULL;
+		if (o->takes_value) {
+			if (next > *i) {
+				cli_fail(GLIB_FAILED "Error parsing option %s", flag);
+				return CLI_STEP_FAIL;
+			}
+			if (*i + 1 >= argc) {
+				cli_fail(GLIB_FAILED "Missing argument for %s", flag);
+				return CLI_STEP_FAIL;
+			}
+			value = argv[++next];
+		}
+		if (!cli_option(sc, o->id, value, flag))
+			return CLI_STEP_FAIL;
+	}
+	*i = next;
+	return CLI_STEP_OK;
 }
 
-static bool cli_validate(struct shim_config *cfg)
+/* glib's walk from argv[1]. Other elements are positional and ignored, as
+ * conmon ignores podman's "--api-version 1"; after "--" nothing is an
+ * option, and what follows is --no-runtime's command. */
+static enum cli_step cli_walk(struct cli_scan *sc, int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		enum cli_step step = CLI_STEP_OK;
+		if (strcmp(a, "--") == 0) {
+			if (i + 1 < argc)
+				sc->cfg->command = argv + i + 1;
+			break;
+		}
+		if (a[0] == '-' && a[1] == '-')
+			step = cli_walk_long(sc, argc, argv, &i);
+		else if (a[0] == '-' && a[1] != '\0')
+			step = cli_walk_short(sc, argc, argv, &i);
+		if (step != CLI_STEP_OK)
+			return step;
+	}
+	return CLI_STEP_OK;
+}
+
+/* conmon's checks up to the runtime, in its order. */
+static bool cli_validate_identity(struct cli_scan *sc)
+{
+	struct shim_config *cfg = sc->cfg;
 	if (cfg->cid == NULL)
-		return cli_fail("--cid", "container ID not provided");
+		return cli_fail("Container ID not provided. Use --cid");
+	if (sc->log_level != NULL) {
+		int level = diag_level_parse(sc->log_level);
+		if (level < 0)
+			return cli_fail("No such log level %s", sc->log_level);
+		cfg->log_level = level;
+	}
+	if (cfg->restore != NULL && cfg->exec)
+		return cli_fail("Cannot use 'exec' and 'restore' at the same time");
+	if (cfg->exec_attach && !cfg->exec)
+		return cli_fail("Attach can only be specified with exec");
+	if (cfg->exec_attach && !cfg->api_version)
+		return cli_fail("Attach can only be specified for a non-legacy exec session");
+	/* The legacy exec API (no --api-version) did not need a session id. */
+	if (cfg->cuuid == NULL && (!cfg->exec || cfg->api_version))
+		return cli_fail("Container UUID not provided. Use --cuuid");
 	if (cfg->cuuid == NULL)
-		return cli_fail("--cuuid", "container UUID not provided");
+		cfg->cuuid = cfg->cid; /* names the socket link (conmon would use NULL) */
+	return true;
+}
+
+static bool cli_validate_runtime(struct cli_scan *sc)
+{
+	struct shim_config *cfg = sc->cfg;
 	if (cfg->no_runtime) {
-		if (cfg->command == NULL || cfg->command[0] == NULL)
-			return cli_fail("--no-runtime", "no command given after --");
+		if (cfg->command == NULL)
+			return cli_fail("--no-runtime: no command given after --");
 		if (cfg->exec || cfg->restore)
-			return cli_fail("--no-runtime", "cannot be combined with --exec or --restore");
+			return cli_fail("--no-runtime: cannot be combined with --exec or --restore");
 	} else {
 		if (cfg->runtime == NULL)
-			return cli_fail("--runtime", "runtime path not provided");
+			return cli_fail("Runtime path not provided. Use --runtime");
 		if (access(cfg->runtime, X_OK) < 0)
-			return cli_fail("--runtime", "runtime path %s is not valid: %s", cfg->runtime, strerror(errno));
-		if (cfg->command != NULL)
-			return cli_fail(NULL, "a command after -- needs --no-runtime");
-	}
-	if (cfg->exec && cfg->exec_process_spec == NULL)
-		return cli_fail("--exec-process-spec", "exec process spec path not provided");
-	if (cfg->exec_attach && !cfg->exec)
-		return cli_fail("--exec-attach", "can only be specified with --exec");
-	if (cfg->exec_attach && !cfg->api_version)
-		return cli_fail("--exec-attach", "needs --api-version (not a legacy exec session)");
-	if (cfg->n_logs == 0)
-		return cli_fail("--log-path", "log driver not provided");
-	bool passthrough = false;
-	for (size_t i = 0; i < cfg->n_logs; i++) {
-		switch (cfg->logs[i].kind) {
-		case LOGDRV_K8S_FILE:
-			if (cfg->log_tag != NULL)
-				return cli_fail("--log-tag", "k8s-file doesn't support --log-tag");
-			break;
-		case LOGDRV_JOURNALD:
-			return cli_fail("--log-path", "the journald log driver is not supported by ptyshim");
-		case LOGDRV_PASSTHROUGH:
-			passthrough = true;
-			break;
-		default:
-			break;
+			return cli_fail("Runtime path %s is not valid: %s", cfg->runtime, strerror(errno));
+		if (cfg->command != NULL) {
+			/* conmon ignores positional arguments; say so at least. */
+			diag_warn("ignoring the arguments after -- (a command needs --no-runtime)");
+			cfg->command = NULL;
 		}
 	}
-	if (passthrough) {
-		for (int fd = 0; fd <= 2; fd++)
-			if (isatty(fd))
-				return cli_fail("--log-path", "passthrough logging cannot be used when fd 0-2 is a tty");
-		if (cfg->terminal)
-			return cli_fail("--log-path", "passthrough logging cannot be used with --terminal");
+	if (cfg->exec && cfg->exec_process_spec == NULL)
+		return cli_fail("Exec process spec path not provided. Use --exec-process-spec");
+	sc->cwd = getcwd(NULL, 0);
+	if (sc->cwd == NULL)
+		return cli_fail("Failed to get working directory: %s", strerror(errno));
+	if (cfg->exit_delay < 0)
+		return cli_fail("Delay before invoking exit command must be greater than or equal to 0");
+	return true;
+}
+
+/* Each -l in order, as conmon's configure_log_drivers: the first bad one is
+ * the one reported. */
+static bool cli_validate_log_specs(struct cli_scan *sc, bool *k8s, bool *journald, bool *passthrough)
+{
+	struct shim_config *cfg = sc->cfg;
+	if (sc->log_args.len == 0)
+		return cli_fail("Log driver not provided. Use --log-path");
+	cfg->logs = xcalloc(sc->log_args.len, sizeof(*cfg->logs));
+	for (size_t i = 0; i < sc->log_args.len; i++) {
+		struct log_spec *spec = &cfg->logs[cfg->n_logs];
+		char *err = NULL;
+		if (cli_parse_log_spec(sc->log_args.items[i], spec, &err) < 0) {
+			cli_fail("%s", err);
+			free(err);
+			return false;
+		}
+		cfg->n_logs++;
+		*k8s |= spec->kind == LOGDRV_K8S_FILE;
+		*journald |= spec->kind == LOGDRV_JOURNALD;
+		if (spec->kind == LOGDRV_PASSTHROUGH) {
+			*passthrough = true;
+			if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))
+				return cli_fail("cannot use a tty with passthrough logging mode to prevent attacks via "
+						"TIOCSTI");
+		}
 	}
+	return true;
+}
+
+static bool cli_validate_logs(struct cli_scan *sc)
+{
+	struct shim_config *cfg = sc->cfg;
+	bool k8s = false, journald = false, passthrough = false;
+	if (!cli_validate_log_specs(sc, &k8s, &journald, &passthrough))
+		return false;
+	if (k8s && !journald && cfg->log_tag != NULL)
+		return cli_fail("k8s-file doesn't support --log-tag");
+	if (journald && strlen(cfg->cid) <= 12)
+		return cli_fail("Container ID must be longer than 12 characters");
+	/* Parsed and checked as conmon does; the driver itself is still to come. */
+	if (journald)
+		return cli_fail("--log-path: the journald log driver is not supported by ptyshim yet");
+	if (passthrough && cfg->terminal)
+		return cli_fail("--log-path: passthrough cannot be used with --terminal (conmon accepts it, "
+				"then drops the container's output)");
 	if (cfg->log_rotate && cfg->log_size_max <= 0)
-		return cli_fail("--log-rotate", "needs --log-size-max");
+		return cli_fail("--log-rotate: needs --log-size-max");
 	if (cfg->log_max_files > 0 && !cfg->log_rotate)
-		return cli_fail("--log-max-files", "needs --log-rotate");
+		return cli_fail("--log-max-files: needs --log-rotate");
 	if (cfg->log_rotate && cfg->log_max_files == 0)
 		cfg->log_max_files = 1;
-	if (cfg->sdnotify_socket != NULL)
-		return cli_fail("--sdnotify-socket", "not supported by ptyshim");
-	if (cfg->seccomp_notify_socket != NULL)
-		return cli_fail("--seccomp-notify-socket", "not supported by ptyshim");
-	if (cfg->restore != NULL && cfg->exec)
-		return cli_fail("--restore", "cannot be combined with --exec");
+	return true;
+}
 
-	char *cwd = getcwd(NULL, 0);
-	if (cwd == NULL)
-		return cli_fail(NULL, "cannot get the working directory: %s", strerror(errno));
-	if (cfg->bundle == NULL)
-		cfg->bundle = xstrdup(cwd);
-	else
-		cfg->bundle = xstrdup(cfg->bundle);
+/* What ptyshim refuses and conmon finds out only after daemonizing, or
+ * never: refused while the caller still reads our stderr. */
+static bool cli_validate_unsupported(const struct shim_config *cfg)
+{
+	if (cfg->sdnotify_socket != NULL)
+		return cli_fail("--sdnotify-socket: not supported by ptyshim");
+	if (cfg->seccomp_notify_socket != NULL)
+		return cli_fail("--seccomp-notify-socket: not supported by ptyshim");
+	if (cfg->exec_attach && getenv("_OCI_ATTACHPIPE") == NULL)
+		return cli_fail("--attach specified but _OCI_ATTACHPIPE was not set");
+	return true;
+}
+
+static bool cli_validate(struct cli_scan *sc)
+{
+	if (!cli_validate_identity(sc) || !cli_validate_runtime(sc) || !cli_validate_logs(sc) ||
+	    !cli_validate_unsupported(sc->cfg))
+		return false;
+	struct shim_config *cfg = sc->cfg;
+	cfg->bundle = xstrdup(cfg->bundle ? cfg->bundle : sc->cwd);
 	if (cfg->container_pidfile == NULL)
-		cfg->container_pidfile = xasprintf("%s/pidfile-%s", cwd, cfg->cid);
+		cfg->container_pidfile = xasprintf("%s/pidfile-%s", sc->cwd, cfg->cid);
 	else
 		cfg->container_pidfile = xstrdup(cfg->container_pidfile);
-	free(cwd);
 	return true;
 }
 
@@ -354,77 +505,34 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 		.attach_queue_max = 4u << 20,
 		.runtime_timeout = 240,
 	};
-	int sep = conmonopt_separator(argc, (const char *const *)argv);
-	if (sep < argc)
-		cfg->command = argv + sep + 1;
-
-	char *saved = argv[sep < argc ? sep : 0];
-	if (sep < argc)
-		argv[sep] = NULL;
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then also forgets the previous argv */
-	char *shorts;
-	struct option *longs = cli_getopt_table(&shorts);
-	int opt;
-	bool ok = true;
-	bool version = false, help = false;
-	while (ok && (opt = getopt_long(sep, argv, shorts, longs, NULL)) != -1) {
-		const struct conmonopt *o = cli_opt_of(opt);
-		if (opt == '?') {
-			const char *bad = argv[optind - 1];
-			if (optopt != 0)
-				ok = cli_fail(NULL, "option parsing failed: unknown option -%c", optopt);
-			else
-				ok = cli_fail(NULL, "option parsing failed: unknown option %s", bad);
-		} else if (opt == ':') {
-			ok = cli_fail(NULL, "option parsing failed: missing argument for %s", argv[optind - 1]);
-		} else if (o == NULL) {
-			ok = cli_fail(NULL, "option parsing failed: unexpected option %d", opt);
-		} else if (o->id == CONMONOPT_VERSION) {
-			version = true;
-		} else if (o->id == CONMONOPT_HELP) {
-			help = true;
-		} else {
-			char *flag = cli_flag_name(o, opt);
-			ok = cli_option(cfg, o->id, optarg, flag);
-			free(flag);
-		}
-	}
-	free(longs);
-	free(shorts);
-	if (sep < argc)
-		argv[sep] = saved;
-	if (!ok)
-		goto fail;
-	if (version || help) {
-		/* Nothing validated: the strings still point into argv. */
-		cfg->bundle = NULL;
-		cfg->container_pidfile = NULL;
-	}
-	if (version) {
+	struct cli_scan sc = {.cfg = cfg};
+	enum cli_result result = CLI_EXIT_FAIL;
+	enum cli_step step = cli_walk(&sc, argc, argv);
+	if (step == CLI_STEP_HELP) {
+		fputs(cli_usage, stdout);
+		result = CLI_EXIT_OK;
+	} else if (step == CLI_STEP_OK && sc.version) {
 		/* podman parses the first line with a regex; keep it exactly conmon's. */
 		printf("conmon version 2.1.6\ncommit: unknown\nptyshim %s\n", PTYSHIM_VERSION);
-		cli_free(cfg);
-		return CLI_EXIT_OK;
+		result = CLI_EXIT_OK;
+	} else if (step == CLI_STEP_OK && cli_validate(&sc)) {
+		result = CLI_OK;
 	}
-	if (help) {
-		fputs(cli_usage, stdout);
+	free(sc.log_args.items);
+	free(sc.cwd);
+	if (result != CLI_OK) {
+		/* Until validation succeeds these still point into argv. */
+		cfg->bundle = NULL;
+		cfg->container_pidfile = NULL;
 		cli_free(cfg);
-		return CLI_EXIT_OK;
 	}
-	/* Remaining positional arguments (podman's "--api-version 1") are ignored, as glib does. */
-	if (cli_validate(cfg))
-		return CLI_OK;
-fail:
-	/* Until validation succeeds these still point into argv. */
-	cfg->bundle = NULL;
-	cfg->container_pidfile = NULL;
-	cli_free(cfg);
-	return CLI_EXIT_FAIL;
+	return result;
 }
 
 void cli_free(struct shim_config *cfg)
 {
+	for (size_t i = 0; i < cfg->n_logs; i++)
+		free(cfg->logs[i].path_owned);
 	free(cfg->logs);
 	free(cfg->runtime_args.items);
 	free(cfg->runtime_opts.items);
