@@ -24,8 +24,13 @@ struct ctl_msg {
 
 #define CTL_LINE_MAX 255
 
-/* Parses one line (without its '\n'). fields is 3 for ctl, 2 for winsz
- * (type then implied CTL_RESIZE). Returns 0, or -1 with *err a static text. */
+/* Parses one line (without its '\n') as conmon 2.1.6's sscanf("%d %d %d")
+ * does: each number after optional blanks and sign, leading zeros allowed,
+ * anything after the last number ignored ("1 2 2 3" is a 2x2 resize).
+ * fields is 3 for ctl, 2 for winsz (type then implied CTL_RESIZE). The
+ * numbers of a reopen are not looked at. One difference on purpose: a
+ * size outside 0-65535 is refused (conmon wraps it into a nonsense size).
+ * Returns 0, or -1 with *err a static text. */
 int ctl_parse_line(const char *line, size_t len, int fields, struct ctl_msg *out, const char **err);
 
 struct ctl_callbacks {
