@@ -85,6 +85,14 @@ static void test_parse_good(void **state)
 	assert_int_equal(m.b, 120);
 }
 
+static void expect_resize(const char *line, int fields, unsigned rows, unsigned cols)
+{
+	struct ctl_msg m = parse_ok(line, fields);
+	assert_int_equal(m.type, CTL_RESIZE);
+	if (m.a != rows || m.b != cols)
+		fail_msg("\"%s\": %ux%u, expected %ux%u", line, m.a, m.b, rows, cols);
+}
+
 /* conmon 2.1.6 reads a line with sscanf("%d %d %d"): checked against
  * /usr/bin/conmon by writing each line to a container's ctl fifo. */
 static void test_parse_like_conmon(void **state)
@@ -109,18 +117,11 @@ static void test_parse_like_conmon(void **state)
 		{"1 -0 5", 0, 5},
 		{"1 000000000000000000000000040 5", 40, 5},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct ctl_msg m = parse_ok(cases[i].line, 3);
-		assert_int_equal(m.type, CTL_RESIZE);
-		assert_int_equal(m.a, cases[i].rows);
-		assert_int_equal(m.b, cases[i].cols);
-	}
-	struct ctl_msg m = parse_ok("30 100 extra", 2);
-	assert_int_equal(m.a, 30);
-	assert_int_equal(m.b, 100);
-	m = parse_ok(" 007\t8", 2);
-	assert_int_equal(m.a, 7);
-	assert_int_equal(m.b, 8);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_resize(cases[i].line, 3, cases[i].rows, cases[i].cols);
+	expect_resize("30 100 extra", 2, 30, 100);
+	expect_resize(" 007\t8", 2, 7, 8);
+	struct ctl_msg m;
 	/* A reopen's numbers are not looked at. */
 	m = parse_ok("2 -1 99999999999", 3);
 	assert_int_equal(m.type, CTL_REOPEN_LOG);
