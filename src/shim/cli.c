@@ -29,7 +29,7 @@ static const char cli_usage[] =
 	"  --no-new-keyring --no-pivot -s/--systemd-cgroup --sdnotify-socket --restore\n"
 	"  --socket-dir-path --leave-stdin-open --replace-listen-pid --sync --no-sync-log\n"
 	"  --version\n"
-	"log drivers: k8s-file:PATH (or a bare PATH), asciicast:PATH, none, passthrough\n"
+	"log drivers: k8s-file:PATH (or PATH, :PATH), asciicast:PATH, none, passthrough\n"
 	"\n"
 	"ptyshim options:\n"
 	"  --no-runtime            run CMD (after --) under a PTY or pipes, no OCI runtime\n"
@@ -44,14 +44,13 @@ struct cli_scan {
 	const char *log_level;
 	struct strlist log_args;
 	bool version;
-	bool help; /* glib prints help the moment it sees it: nothing after counts */
 	char *cwd;
 };
 
 enum cli_step {
 	CLI_STEP_OK,
 	CLI_STEP_FAIL,
-	CLI_STEP_HELP,
+	CLI_STEP_HELP, /* glib prints help the moment it sees it: nothing after counts */
 };
 
 static void strlist_push(struct strlist *l, const char *s)
