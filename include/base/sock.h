@@ -14,8 +14,8 @@ int sock_bind_private(int sock_fd, const char *path);
 
 /* connect() to the socket at path (EINTR retried), through the socket file's
  * own O_PATH fd when the path is too long; refuses a path that is not a
- * socket (ENOTSOCK). On a non-blocking socket whose peer's backlog is full
- * (EAGAIN) it waits up to timeout_ms for the connection. 0 or -1 with errno. */
+ * socket (ENOTSOCK). While the listener's backlog is full (EAGAIN) it tries
+ * again for up to timeout_ms, then fails with ETIMEDOUT. 0 or -1 with errno. */
 int sock_connect(int sock_fd, const char *path, int timeout_ms);
 
 /* The peer's pid (SO_PEERCRED), or -1. */

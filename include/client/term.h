@@ -1,4 +1,4 @@
-/* term: the attach client's own terminal. Saves the termios of stdin once,
+/* term: a client tool's own terminal. Saves the termios of stdin once,
  * switches to raw mode, and puts everything back on every way out: the
  * caller's normal paths, exit() (atexit), and signal paths that the caller
  * routes here. Output written to the terminal is watched for the DEC private
@@ -26,6 +26,14 @@ int term_init(int in_fd, int out_fd);
 bool term_have_tty(void);
 /* Raw mode (cfmakeraw) on in_fd. 0 or -1 with errno. */
 int term_raw(void);
+/* Keys one at a time without echo, and nothing else changed: ^C and ^Z
+ * still signal and output is still processed (a viewer that only reads
+ * single keys, such as ptyshim-logs --replay). 0 or -1 with errno. */
+int term_keys(void);
+/* Whether in_fd's settings are ours now (changed and not restored since):
+ * what a SIGTSTP handler asks before it gives the terminal back, to know
+ * whether to take it again on SIGCONT. Async-signal-safe. */
+bool term_changed(void);
 /* Turns off XON/XOFF flow control on in_fd (readline keeps it, and it would
  * swallow ctrl-q and ctrl-s before we read them). 0 or -1 with errno. */
 int term_no_flow_control(void);

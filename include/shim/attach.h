@@ -34,7 +34,8 @@ struct attach_callbacks {
 	 * there is no screen model. Optional. */
 	char *(*repaint)(void *ctx, size_t *len);
 	/* How far a client may fall behind before its backlog is replaced by a
-	 * repaint; with repaint only. */
+	 * repaint; 0 while there is no screen to repaint (then queue_max and
+	 * the cut-off apply). Optional. */
 	size_t (*lag_max)(void *ctx);
 	void *ctx;
 };

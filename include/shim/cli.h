@@ -87,6 +87,7 @@ struct shim_config {
 	const char *seccomp_notify_plugins;
 	/* ptyshim extensions */
 	bool no_runtime;
+	bool no_screen; /* terminal: no screen model, repaints, snapshots */
 	char **command; /* --no-runtime: NULL-terminated, borrowed from argv */
 	size_t attach_queue_max;
 	unsigned initial_rows, initial_cols;

@@ -5,7 +5,7 @@
 
 #include "base/util.h"
 
-/* conmon-interface.md §1.2 lists conmon's; the last four are ptyshim's. */
+/* conmon-interface.md §1.2 lists conmon's; the last five are ptyshim's. */
 const struct conmonopt conmonopt_table[] = {
 	{"api-version", 0, false, CONMONOPT_NOT_INT, CONMONOPT_API_VERSION},
 	{"cid", 'c', true, CONMONOPT_NOT_INT, CONMONOPT_CID},
@@ -54,6 +54,7 @@ const struct conmonopt conmonopt_table[] = {
 	{"version", 0, false, CONMONOPT_NOT_INT, CONMONOPT_VERSION},
 	{"help", 0, false, CONMONOPT_NOT_INT, CONMONOPT_HELP},
 	{"no-runtime", 0, false, CONMONOPT_NOT_INT, CONMONOPT_NO_RUNTIME},
+	{"no-screen", 0, false, CONMONOPT_NOT_INT, CONMONOPT_NO_SCREEN},
 	{"attach-queue-size", 0, true, CONMONOPT_NOT_INT, CONMONOPT_ATTACH_QUEUE_SIZE},
 	{"initial-size", 0, true, CONMONOPT_NOT_INT, CONMONOPT_INITIAL_SIZE},
 	{"runtime-timeout", 0, true, CONMONOPT_NOT_INT, CONMONOPT_RUNTIME_TIMEOUT},

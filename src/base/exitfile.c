@@ -9,6 +9,9 @@
 
 #include "base/util.h"
 
+/* "-2147483648" and a few blanks or newlines; conmon writes no more. */
+#define EXITFILE_TEXT_MAX 64
+
 char *exitfile_path(const char *dir, const char *cid)
 {
 	return cid ? xasprintf("%s/%s", dir, cid) : xasprintf("%s/exit", dir);
@@ -22,9 +25,15 @@ int exitfile_write(const char *path, int code)
 int exitfile_read(const char *path, int *code)
 {
 	size_t len;
-	char *buf = read_small_file(path, 64, &len);
+	/* One byte more than any code with its blanks: to see the file ends. */
+	char *buf = read_small_file(path, EXITFILE_TEXT_MAX + 1, &len);
 	if (buf == NULL)
 		return errno == ENOENT ? 0 : -1;
+	if (len > EXITFILE_TEXT_MAX || strlen(buf) != len) {
+		free(buf);
+		errno = EINVAL;
+		return -1;
+	}
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		buf[--len] = '\0';
 	bool neg = buf[0] == '-';

@@ -21,9 +21,16 @@ struct loop {
 	int n_again;
 	struct deferred *deferred;
 	size_t n_deferred, cap_deferred;
-	/* The batch being dispatched, so loop_del can neutralise entries. */
+	/* The batch being dispatched and the again calls due after it, so
+	 * loop_del can neutralise their entries. */
 	struct epoll_event *batch;
 	int batch_len;
+	struct watch **due_again;
+	int n_due_again;
+	/* Work for when nothing else is ready (loop_set_idle). */
+	bool (*idle_pending)(void *ctx);
+	void (*idle_run)(void *ctx);
+	void *idle_ctx;
 };
 
 struct loop *loop_new(void)
@@ -95,6 +102,9 @@ static void loop_forget(struct loop *l, struct watch *w)
 	for (int i = 0; i < l->n_again; i++)
 		if (l->again[i] == w)
 			l->again[i] = NULL;
+	for (int i = 0; i < l->n_due_again; i++)
+		if (l->due_again[i] == w)
+			l->due_again[i] = NULL;
 	w->again = false;
 }
 
@@ -128,26 +138,19 @@ void loop_defer_free(struct loop *l, void (*fn)(void *), void *p)
 	l->deferred[l->n_deferred++] = (struct deferred){fn, p};
 }
 
-int loop_run_once(struct loop *l, int timeout_ms)
+void loop_set_idle(struct loop *l, bool (*pending)(void *ctx), void (*run)(void *ctx), void *ctx)
 {
-	struct epoll_event events[LOOP_BATCH];
-	struct watch *again[LOOP_MAX_AGAIN];
-	int n_again = l->n_again;
+	l->idle_pending = pending;
+	l->idle_run = run;
+	l->idle_ctx = ctx;
+}
 
-	for (int i = 0; i < n_again; i++)
-		again[i] = l->again[i];
-	l->n_again = 0;
-	if (n_again > 0)
-		timeout_ms = 0;
-
-	int n = epoll_wait(l->epfd, events, LOOP_BATCH, timeout_ms);
-	if (n < 0) {
-		if (errno != EINTR)
-			return -1;
-		n = 0;
-	}
+static void loop_dispatch(struct loop *l, struct epoll_event *events, int n, struct watch **again, int n_again)
+{
 	l->batch = events;
 	l->batch_len = n;
+	l->due_again = again;
+	l->n_due_again = n_again;
 	for (int i = 0; i < n; i++) {
 		struct watch *w = events[i].data.ptr;
 		if (w == NULL)
@@ -168,6 +171,32 @@ int loop_run_once(struct loop *l, int timeout_ms)
 		w->again = false;
 		w->cb(w, EPOLLIN);
 	}
+	l->due_again = NULL;
+	l->n_due_again = 0;
+}
+
+int loop_run_once(struct loop *l, int timeout_ms)
+{
+	struct epoll_event events[LOOP_BATCH];
+	struct watch *again[LOOP_MAX_AGAIN];
+	int n_again = l->n_again;
+
+	for (int i = 0; i < n_again; i++)
+		again[i] = l->again[i];
+	l->n_again = 0;
+	bool idle_work = l->idle_pending && l->idle_pending(l->idle_ctx);
+	if (n_again > 0 || idle_work)
+		timeout_ms = 0;
+
+	int n = epoll_wait(l->epfd, events, LOOP_BATCH, timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			return -1;
+		n = 0;
+	}
+	loop_dispatch(l, events, n, again, n_again);
+	if (n == 0 && n_again == 0 && idle_work)
+		l->idle_run(l->idle_ctx);
 	loop_run_deferred(l);
 	return 0;
 }

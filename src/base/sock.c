@@ -49,21 +49,24 @@ int sock_bind_private(int sock_fd, const char *path)
 	return rc;
 }
 
-/* A non-blocking connect on a unix socket completes or fails at once, except
- * EAGAIN when the listen backlog is full: then wait for it. */
-static int connect_wait(int sock_fd, int timeout_ms)
+/* A unix connect completes or fails at once, except EAGAIN when the
+ * listener's backlog is full. Unlike TCP's EINPROGRESS nothing is then in
+ * progress (poll would say "writable" on the unconnected socket): the
+ * connect itself is tried again until the deadline. */
+static int connect_retry(int sock_fd, const struct sockaddr_un *addr, int timeout_ms)
 {
-	struct pollfd pfd = {.fd = sock_fd, .events = POLLOUT};
-	int err = 0;
-	socklen_t elen = sizeof(err);
-	int n;
-	do
-		n = poll(&pfd, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	if (n == 1 && getsockopt(sock_fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0 && err == 0)
-		return 0;
-	errno = n == 0 ? ETIMEDOUT : err ? err : errno;
-	return -1;
+	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	for (;;) {
+		int rc = connect(sock_fd, (const struct sockaddr *)addr, sizeof(*addr));
+		if (rc == 0 || (errno != EAGAIN && errno != EINTR))
+			return rc;
+		if (errno == EAGAIN && mono_ns() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno == EAGAIN)
+			poll(NULL, 0, 5);
+	}
 }
 
 int sock_connect(int sock_fd, const char *path, int timeout_ms)
@@ -83,12 +86,7 @@ int sock_connect(int sock_fd, const char *path, int timeout_ms)
 		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	else
 		snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d", path_fd);
-	int rc;
-	do
-		rc = connect(sock_fd, (struct sockaddr *)&addr, sizeof(addr));
-	while (rc < 0 && errno == EINTR);
-	if (rc < 0 && (errno == EAGAIN || errno == EINPROGRESS))
-		rc = connect_wait(sock_fd, timeout_ms);
+	int rc = connect_retry(sock_fd, &addr, timeout_ms);
 	int saved = errno;
 	close_fd(&path_fd);
 	errno = saved;

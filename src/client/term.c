@@ -52,21 +52,41 @@ bool term_have_tty(void)
 	return term.have_tty;
 }
 
-int term_raw(void)
+/* The saved settings with one key at a time: raw (cfmakeraw), or with only
+ * line editing and echo off. */
+static int term_take(bool raw)
 {
 	if (!term.have_tty) {
 		errno = ENOTTY;
 		return -1;
 	}
-	struct termios raw = term.orig;
-	cfmakeraw(&raw);
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
+	struct termios t = term.orig;
+	if (raw)
+		cfmakeraw(&t);
+	else
+		t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
 	/* Mark first: a signal path that restores between the two lines must not skip. */
 	term.changed = true;
-	if (tcsetattr(term.in_fd, TCSANOW, &raw) < 0)
+	if (tcsetattr(term.in_fd, TCSANOW, &t) < 0)
 		return -1;
 	return 0;
+}
+
+int term_raw(void)
+{
+	return term_take(true);
+}
+
+int term_keys(void)
+{
+	return term_take(false);
+}
+
+bool term_changed(void)
+{
+	return term.changed;
 }
 
 int term_no_flow_control(void)

@@ -176,8 +176,8 @@ int logtime_parse_duration(const char *s, int64_t *ns)
 		if (__builtin_mul_overflow(whole, mult, &part) || __builtin_add_overflow(total, part, &total))
 			goto range;
 		/* frac/frac_scale * mult without overflow: mult <= 8.64e13, frac_scale <= 1e15. */
-		total += (int64_t)((long double)frac * (long double)mult / (long double)frac_scale);
-		if (total < 0)
+		int64_t frac_ns = (int64_t)((long double)frac * (long double)mult / (long double)frac_scale);
+		if (__builtin_add_overflow(total, frac_ns, &total))
 			goto range;
 	}
 	*ns = total;

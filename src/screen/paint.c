@@ -20,11 +20,6 @@ struct cell {
 	struct tsm_screen_attr attr;
 };
 
-struct grid {
-	unsigned rows, cols;
-	struct cell *cells;
-};
-
 struct out {
 	char *p;
 	size_t len, cap;
@@ -55,40 +50,6 @@ __attribute__((format(printf, 2, 3))) static void out_fmt(struct out *o, const c
 	va_end(ap);
 	if (n > 0)
 		out_add(o, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-static int grab_cell(struct tsm_screen *con, uint64_t id, const uint32_t *ch, size_t len, unsigned width,
-		     unsigned x, unsigned y, const struct tsm_screen_attr *attr, tsm_age_t age, void *data)
-{
-	(void)con;
-	(void)id;
-	(void)age;
-	struct grid *g = data;
-	if (x >= g->cols || y >= g->rows)
-		return 0;
-	struct cell *c = &g->cells[(size_t)y * g->cols + x];
-	c->n = (uint8_t)(len < CELL_CHARS ? len : CELL_CHARS);
-	memcpy(c->ch, ch, c->n * sizeof(*ch));
-	c->width = (uint8_t)width;
-	c->attr = *attr;
-	return 0;
-}
-
-static void grid_read(struct tsm_screen *tsm, struct grid *g, unsigned rows, unsigned cols)
-{
-	g->rows = rows;
-	g->cols = cols;
-	g->cells = xcalloc((size_t)rows * cols, sizeof(*g->cells));
-	for (size_t i = 0; i < (size_t)rows * cols; i++) {
-		g->cells[i].width = 1;
-		g->cells[i].attr.fccode = TSM_COLOR_FOREGROUND;
-		g->cells[i].attr.bccode = TSM_COLOR_BACKGROUND;
-	}
-	unsigned flags = tsm_screen_get_flags(tsm);
-	tsm_screen_set_flags(tsm, TSM_SCREEN_HIDE_CURSOR);
-	tsm_screen_draw(tsm, grab_cell, g);
-	if (!(flags & TSM_SCREEN_HIDE_CURSOR))
-		tsm_screen_reset_flags(tsm, TSM_SCREEN_HIDE_CURSOR);
 }
 
 static bool colour_is_default(int8_t code)
@@ -154,13 +115,13 @@ static void put_cell(struct out *o, const struct cell *c)
 	}
 }
 
-/* The last column of row y that shows anything (-1: none). A blank with
+/* The last column of the row that shows anything (-1: none). A blank with
  * default attributes shows nothing; with a colour or inverse it does, when
  * the attributes count (repaint, colours). */
-static int row_end(const struct grid *g, unsigned y, bool attrs_count)
+static int row_end(const struct cell *row, unsigned cols, bool attrs_count)
 {
-	for (int x = (int)g->cols - 1; x >= 0; x--) {
-		const struct cell *c = &g->cells[(size_t)y * g->cols + (unsigned)x];
+	for (int x = (int)cols - 1; x >= 0; x--) {
+		const struct cell *c = &row[x];
 		if (c->n > 0 && !(c->n == 1 && c->ch[0] == ' ' && (!attrs_count || attr_is_default(&c->attr))))
 			return x;
 		if (c->n == 0 && attrs_count && !attr_is_default(&c->attr))
@@ -169,12 +130,11 @@ static int row_end(const struct grid *g, unsigned y, bool attrs_count)
 	return -1;
 }
 
-/* Row y's cells up to end, with SGR changes when colours; *cur is the pen. */
-static void put_row(struct out *o, const struct grid *g, unsigned y, int end, bool colours,
-		    struct tsm_screen_attr *cur)
+/* The row's cells up to end, with SGR changes when colours; *cur is the pen. */
+static void put_row(struct out *o, const struct cell *row, int end, bool colours, struct tsm_screen_attr *cur)
 {
 	for (int x = 0; x <= end; x++) {
-		const struct cell *c = &g->cells[(size_t)y * g->cols + (unsigned)x];
+		const struct cell *c = &row[x];
 		if (c->width == 0)
 			continue;
 		if (colours && !attr_same(cur, &c->attr)) {
@@ -191,6 +151,93 @@ static const struct tsm_screen_attr default_attr = {
 	.fccode = TSM_COLOR_FOREGROUND,
 	.bccode = TSM_COLOR_BACKGROUND,
 };
+
+/* libtsm hands the cells over row by row, left to right; one row is kept
+ * at a time, so painting costs a row of memory, not a screen of it. */
+struct painter {
+	struct out out;
+	struct cell *row;
+	unsigned cols;
+	unsigned y;    /* the row being gathered */
+	bool have_row; /* a cell of row y was seen */
+	bool repaint;  /* for a terminal (positions, pen carried on); else text */
+	bool colours;
+	struct tsm_screen_attr pen;
+	size_t kept; /* text: the length up to the last line that showed anything */
+};
+
+static void row_clear(struct painter *p)
+{
+	for (unsigned x = 0; x < p->cols; x++)
+		p->row[x] = (struct cell){.width = 1, .attr = default_attr};
+}
+
+static void row_flush(struct painter *p)
+{
+	if (!p->have_row)
+		return;
+	int end = row_end(p->row, p->cols, p->colours);
+	if (p->repaint) {
+		if (end >= 0) {
+			out_fmt(&p->out, "\033[%u;1H", p->y + 1);
+			put_row(&p->out, p->row, end, true, &p->pen);
+		}
+	} else {
+		struct tsm_screen_attr cur = default_attr;
+		put_row(&p->out, p->row, end, p->colours, &cur);
+		if (p->colours && !attr_is_default(&cur))
+			out_str(&p->out, "\033[0m");
+		out_add(&p->out, "\n", 1);
+		if (end >= 0)
+			p->kept = p->out.len;
+	}
+	row_clear(p);
+	p->have_row = false;
+}
+
+static int grab_cell(struct tsm_screen *con, uint64_t id, const uint32_t *ch, size_t len, unsigned width,
+		     unsigned x, unsigned y, const struct tsm_screen_attr *attr, tsm_age_t age, void *data)
+{
+	(void)con;
+	(void)id;
+	(void)age;
+	struct painter *p = data;
+	if (x >= p->cols)
+		return 0;
+	if (y != p->y) {
+		row_flush(p);
+		/* rows libtsm skipped are blank: text still needs their newlines */
+		while (!p->repaint && ++p->y < y) {
+			p->have_row = true;
+			row_flush(p);
+		}
+		p->y = y;
+	}
+	struct cell *c = &p->row[x];
+	c->n = (uint8_t)(len < CELL_CHARS ? len : CELL_CHARS);
+	memcpy(c->ch, ch, c->n * sizeof(*ch));
+	c->width = (uint8_t)width;
+	c->attr = *attr;
+	p->have_row = true;
+	return 0;
+}
+
+/* Draws every cell through grab_cell, with the cursor hidden: libtsm draws
+ * the cursor by inverting its cell. */
+static void paint_cells(struct tsm_screen *tsm, struct painter *p, unsigned cols)
+{
+	p->cols = cols;
+	p->row = xmalloc(cols * sizeof(*p->row));
+	row_clear(p);
+	p->pen = default_attr;
+	unsigned flags = tsm_screen_get_flags(tsm);
+	tsm_screen_set_flags(tsm, TSM_SCREEN_HIDE_CURSOR);
+	tsm_screen_draw(tsm, grab_cell, p);
+	if (!(flags & TSM_SCREEN_HIDE_CURSOR))
+		tsm_screen_reset_flags(tsm, TSM_SCREEN_HIDE_CURSOR);
+	row_flush(p);
+	free(p->row);
+}
 
 /* After the cells: what the terminal keeps besides them. */
 static void put_state(struct out *o, struct tsm_screen *tsm, const struct term_modes *modes, unsigned cols)
@@ -222,50 +269,29 @@ static void put_state(struct out *o, struct tsm_screen *tsm, const struct term_m
 char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsigned rows, unsigned cols,
 		    size_t *len)
 {
-	struct grid g;
-	grid_read(tsm, &g, rows, cols);
-	struct out o = {0};
+	(void)rows;
+	struct painter p = {.repaint = true, .colours = true};
 	/* Hidden while painting; the alternate screen first, so the cells land there. */
-	out_str(&o, "\033[?25l");
+	out_str(&p.out, "\033[?25l");
 	if (modes->on & TERM_MODE_ALT1049)
-		out_str(&o, "\033[?1049h");
+		out_str(&p.out, "\033[?1049h");
 	else if (modes->on & TERM_MODE_ALTSCREEN)
-		out_str(&o, modes->on & TERM_MODE_ALT1047 ? "\033[?1047h" : "\033[?47h");
-	out_str(&o, "\033[0m\033(B\033[r\033[H\033[2J");
-	struct tsm_screen_attr cur = default_attr;
-	for (unsigned y = 0; y < rows; y++) {
-		int end = row_end(&g, y, true);
-		if (end < 0)
-			continue;
-		out_fmt(&o, "\033[%u;1H", y + 1);
-		put_row(&o, &g, y, end, true, &cur);
-	}
-	put_state(&o, tsm, modes, cols);
-	free(g.cells);
-	*len = o.len;
-	return o.p;
+		out_str(&p.out, modes->on & TERM_MODE_ALT1047 ? "\033[?1047h" : "\033[?47h");
+	out_str(&p.out, "\033[0m\033(B\033[r\033[H\033[2J");
+	paint_cells(tsm, &p, cols);
+	put_state(&p.out, tsm, modes, cols);
+	*len = p.out.len;
+	return p.out.p;
 }
 
 char *paint_text(struct tsm_screen *tsm, unsigned rows, unsigned cols, bool colours, size_t *len)
 {
-	struct grid g;
-	grid_read(tsm, &g, rows, cols);
-	struct out o = {0};
-	out_add(&o, "", 0);
-	size_t kept = 0; /* the length up to the last line that showed anything */
-	for (unsigned y = 0; y < rows; y++) {
-		int end = row_end(&g, y, colours);
-		struct tsm_screen_attr cur = default_attr;
-		put_row(&o, &g, y, end, colours, &cur);
-		if (colours && !attr_is_default(&cur))
-			out_str(&o, "\033[0m");
-		out_add(&o, "\n", 1);
-		if (end >= 0)
-			kept = o.len;
-	}
-	free(g.cells);
-	o.len = kept;
-	o.p[kept] = '\0';
-	*len = kept;
-	return o.p;
+	(void)rows;
+	struct painter p = {.colours = colours};
+	out_add(&p.out, "", 0);
+	paint_cells(tsm, &p, cols);
+	p.out.len = p.kept;
+	p.out.p[p.kept] = '\0';
+	*len = p.kept;
+	return p.out.p;
 }

@@ -347,8 +347,9 @@ static void attach_send(struct attach_client *c, enum stream_id stream, const ch
 static bool attach_check_lag(struct attach_client *c)
 {
 	struct attach_server *srv = c->srv;
-	if (srv->cb.repaint != NULL) {
-		if (c->qbytes <= srv->cb.lag_max(srv->cb.ctx) + c->slack)
+	size_t lag_max = srv->cb.lag_max ? srv->cb.lag_max(srv->cb.ctx) : 0;
+	if (lag_max > 0) {
+		if (c->qbytes <= lag_max + c->slack)
 			return true;
 		diag_debug("attach: client %u fell %zu bytes behind; it gets a repaint instead", c->id,
 			   c->qbytes);

@@ -33,6 +33,7 @@ static const char cli_usage[] =
 	"\n"
 	"ptyshim options:\n"
 	"  --no-runtime            run CMD (after --) under a PTY or pipes, no OCI runtime\n"
+	"  --no-screen             no screen model: attach clients get raw bytes only, no repaint\n"
 	"  --attach-queue-size N   bytes an attach client may fall behind (default 4 MiB)\n"
 	"  --initial-size RxC      terminal size to set on the PTY when it arrives\n"
 	"  --runtime-timeout S     give up on RUNTIME create/exec after S seconds (default 240)\n";
@@ -277,6 +278,7 @@ static bool cli_plain_option(struct shim_config *cfg, enum conmonopt_id opt, con
 	case CONMONOPT_SECCOMP_NOTIFY_SOCKET: cfg->seccomp_notify_socket = arg; break;
 	case CONMONOPT_SECCOMP_NOTIFY_PLUGINS: cfg->seccomp_notify_plugins = arg; break;
 	case CONMONOPT_NO_RUNTIME: cfg->no_runtime = true; break;
+	case CONMONOPT_NO_SCREEN: cfg->no_screen = true; break;
 	default:
 		return false;
 	}

@@ -21,6 +21,7 @@ struct oom_watch {
 	char *events_path; /* v2 memory.events */
 	long long oom_kills; /* v2 counter at start */
 	int control_fd;      /* v1 memory.oom_control, kept open for the registration */
+	char *event_control; /* v1 cgroup.event_control: gone once the cgroup is removed */
 	char *persist_dir;
 	char *bundle;
 	bool marked;
@@ -101,6 +102,13 @@ static void oom_mark(struct oom_watch *o)
 	}
 }
 
+/* cgroup v1 signals the eventfd when the cgroup is removed as well; like
+ * conmon, a single event with the cgroup gone is the removal, not an OOM. */
+static bool oom_v1_is_oom(const struct oom_watch *o, uint64_t count)
+{
+	return !(count == 1 && access(o->event_control, F_OK) < 0 && errno == ENOENT);
+}
+
 static void oom_cb(struct watch *w, uint32_t events)
 {
 	(void)events;
@@ -110,7 +118,12 @@ static void oom_cb(struct watch *w, uint32_t events)
 	if (n < 0)
 		return;
 	if (!o->v2) {
-		oom_mark(o);
+		uint64_t count;
+		memcpy(&count, buf, sizeof(count));
+		if (n == (ssize_t)sizeof(count) && oom_v1_is_oom(o, count))
+			oom_mark(o);
+		else if (n == (ssize_t)sizeof(count))
+			loop_del(o->loop, &o->w); /* the cgroup is gone: nothing more to hear */
 		return;
 	}
 	long long now = oom_v2_count(o->events_path);
@@ -125,6 +138,7 @@ struct oom_watch *oom_watch_start(struct loop *loop, pid_t pid, const char *pers
 	if (dir == NULL)
 		return NULL;
 	struct oom_watch *o = xcalloc(1, sizeof(*o));
+	watch_init(&o->w, -1, oom_cb, o); /* freeing before a watch exists must close nothing */
 	o->loop = loop;
 	o->v2 = v2;
 	o->control_fd = -1;
@@ -140,6 +154,7 @@ struct oom_watch *oom_watch_start(struct loop *loop, pid_t pid, const char *pers
 	} else {
 		char *ctl = xasprintf("%s/memory.oom_control", dir);
 		char *evc = xasprintf("%s/cgroup.event_control", dir);
+		o->event_control = xstrdup(evc);
 		fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		o->control_fd = open(ctl, O_RDONLY | O_CLOEXEC);
 		int evc_fd = open(evc, O_WRONLY | O_CLOEXEC);
@@ -180,7 +195,7 @@ void oom_watch_final_check(struct oom_watch *o)
 			oom_mark(o);
 	} else {
 		uint64_t count;
-		if (read(o->w.fd, &count, sizeof(count)) == (ssize_t)sizeof(count))
+		if (read(o->w.fd, &count, sizeof(count)) == (ssize_t)sizeof(count) && oom_v1_is_oom(o, count))
 			oom_mark(o);
 	}
 }
@@ -194,6 +209,7 @@ void oom_watch_free(struct oom_watch *o)
 	close_fd(&o->w.fd);
 	close_fd(&o->control_fd);
 	free(o->events_path);
+	free(o->event_control);
 	free(o->persist_dir);
 	free(o->bundle);
 	free(o);

@@ -37,7 +37,9 @@
 #include "shim/oom.h"
 #include "shim/proc.h"
 #include "shim/runtime.h"
+#include "base/snapshot.h"
 #include "shim/sync.h"
+#include "shim/ttyscreen.h"
 #include "base/util.h"
 
 /* Once the container is gone, how long output and slow clients may take. */
@@ -80,6 +82,8 @@ struct shim {
 	struct ctr_stdio *io;
 	struct logset logs;
 	struct attach_server *attach;
+	struct ttyscreen *screen; /* terminal containers: the screen model */
+	char *screen_socket;      /* where its socket goes, beside the attach socket */
 	struct ctl_fifos *ctl;
 	struct oom_watch *oom;
 
@@ -104,6 +108,8 @@ static void shim_output(void *ctx, const struct output_chunk *chunk)
 {
 	struct shim *s = ctx;
 	logset_write(&s->logs, chunk);
+	if (s->screen)
+		ttyscreen_output(s->screen, chunk);
 	if (s->attach)
 		attach_broadcast(s->attach, chunk);
 }
@@ -143,9 +149,22 @@ static void shim_attach_eof(void *ctx)
 static void shim_attached(void *ctx)
 {
 	struct shim *s = ctx;
-	/* A re-attached shell or editor shows nothing until it redraws. */
-	if (s->phase == PHASE_RUN)
+	/* Without a screen model a re-attached shell or editor shows nothing
+	 * until it redraws; with one, the client got the screen already. */
+	if (s->phase == PHASE_RUN && s->screen == NULL)
 		ctrio_nudge_redraw(s->io);
+}
+
+static char *shim_repaint(void *ctx, size_t *len)
+{
+	struct shim *s = ctx;
+	return s->screen ? ttyscreen_repaint(s->screen, len) : NULL;
+}
+
+static size_t shim_lag_max(void *ctx)
+{
+	struct shim *s = ctx;
+	return s->screen ? ttyscreen_lag_max(s->screen) : 0;
 }
 
 static void shim_resize(void *ctx, unsigned rows, unsigned cols)
@@ -155,6 +174,8 @@ static void shim_resize(void *ctx, unsigned rows, unsigned cols)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	logset_resize(&s->logs, rows, cols, &now);
+	if (s->screen)
+		ttyscreen_resize(s->screen, rows, cols);
 }
 
 static void shim_reopen_log(void *ctx)
@@ -184,6 +205,8 @@ static void shim_fail(struct shim *s, const char *message, size_t len)
 	if (s->attach)
 		attach_free(s->attach);
 	s->attach = NULL;
+	ttyscreen_free(s->screen);
+	s->screen = NULL;
 	if (s->exit_command_due && s->cfg->exit_command)
 		proc_run_exit_command(s->cfg->exit_command, s->cfg->exit_command_args.items,
 				      s->cfg->exit_command_args.len, s->cfg->exit_delay);
@@ -327,6 +350,20 @@ static void shim_signal_cb(struct watch *w, uint32_t events)
 
 /* ---- console socket (terminal mode) ------------------------------------------ */
 
+/* The screen model of a terminal container; without it (refused, or its
+ * socket cannot be made) the shim works as before, with one warning. */
+static void shim_start_screen(struct shim *s, unsigned rows, unsigned cols)
+{
+	if (s->screen_socket == NULL || s->screen != NULL)
+		return;
+	char *err = NULL;
+	s->screen = ttyscreen_new(s->loop, rows, cols, s->screen_socket, &err);
+	if (s->screen == NULL) {
+		diag_warn("%s", err);
+		free(err);
+	}
+}
+
 static void shim_take_master(struct shim *s, int master_fd)
 {
 	if (console_setup_master(master_fd) < 0)
@@ -338,10 +375,11 @@ static void shim_take_master(struct shim *s, int master_fd)
 		return;
 	}
 	s->have_master = true;
-	/* Recordings (asciicast) start with the terminal's real size. */
-	unsigned rows, cols;
+	/* Recordings (asciicast) and the screen start with the terminal's real size. */
+	unsigned rows = 0, cols = 0;
 	if (ctrio_get_size(s->io, &rows, &cols))
 		logset_resize(&s->logs, rows, cols, NULL);
+	shim_start_screen(s, rows, cols);
 }
 
 static void shim_console_close(struct shim *s)
@@ -539,8 +577,15 @@ static void shim_setup_io(struct shim *s)
 		.input_room = shim_attach_input_room,
 		.input_eof = shim_attach_eof,
 		.attached = shim_attached,
+		.repaint = shim_repaint,
+		.lag_max = shim_lag_max,
 		.ctx = s,
 	};
+	if (cfg->terminal && !cfg->no_screen) {
+		char *slash = strrchr(attach_path, '/');
+		s->screen_socket = xasprintf("%.*s/%s", (int)(slash - attach_path), attach_path,
+					     SNAPSHOT_SOCKET_NAME);
+	}
 	s->attach = attach_listen(s->loop, attach_path, cfg->attach_queue_max, &acb, &err);
 	free(attach_path);
 	if (s->attach == NULL)
@@ -807,6 +852,7 @@ static void shim_write_exit_files(const struct shim_config *cfg, int code)
 
 static void shim_release(struct shim *s)
 {
+	free(s->screen_socket);
 	logset_destroy(&s->logs);
 	ctl_free(s->ctl);
 	oom_watch_free(s->oom);
@@ -845,6 +891,8 @@ static void shim_finish(struct shim *s)
 	if (s->attach)
 		attach_free(s->attach);
 	s->attach = NULL;
+	ttyscreen_free(s->screen);
+	s->screen = NULL;
 
 	int status = code < 0 ? 1 : code;
 	if (cfg->exit_command) {

@@ -80,6 +80,7 @@ static const struct expected_opt expected[] = {
 	{"attach-queue-size", 0, true},
 	{"initial-size", 0, true},
 	{"runtime-timeout", 0, true},
+	{"no-screen", 0, false},
 };
 
 #define N_EXPECTED (sizeof(expected) / sizeof(expected[0]))

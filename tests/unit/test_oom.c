@@ -349,21 +349,15 @@ static void test_v1_no_oom_no_marker(void **state)
 	oom_watch_free(w);
 }
 
-/* BUG (src/shim/oom.c, oom_cb and oom_watch_final_check, v1 branch): cgroup
- * v1 also signals every eventfd registered on memory.oom_control when the
- * cgroup is removed (the kernel's memcg_event_remove). oom_cb marks an OOM
- * on any eventfd event, and oom_watch_final_check on any non-zero count, so
- * a container that exits normally and whose cgroup the runtime removes
- * while the shim still watches gets an "oom" marker: podman then reports
- * OOMKilled. conmon 2.1.6 (oom_cb_cgroup_v1) tells the two apart: when
- * cgroup.event_control is gone and the event count is 1, it was the
- * removal. Here: a child in a private cgroup, killed by the test (no OOM),
- * the cgroup removed, then the loop run and the final check: markers
- * appear. */
+/* cgroup v1 also signals every eventfd registered on memory.oom_control
+ * when the cgroup is removed (the kernel's memcg_event_remove): a container
+ * that exits normally and whose cgroup goes away while the shim watches
+ * must not be marked OOMKilled. Like conmon 2.1.6: one event with
+ * cgroup.event_control gone is the removal. A child in a private cgroup,
+ * killed by the test (no OOM), the cgroup removed: no markers. */
 static void test_v1_cgroup_removal_is_not_an_oom(void **state)
 {
 	struct fixture *f = *state;
-	skip();
 	make_cgroup_with_child(f, false);
 	struct oom_watch *w = oom_watch_start(f->loop, f->child, f->persist, f->bundle);
 	assert_non_null(w);
@@ -377,21 +371,14 @@ static void test_v1_cgroup_removal_is_not_an_oom(void **state)
 	assert_false(marker_exists(f->persist));
 }
 
-/* BUG (src/shim/oom.c, oom_watch_start): the struct comes from xcalloc, so
- * o->w.fd is 0 until watch_init; when the cgroup is found but cannot be
- * watched (v1: eventfd, memory.oom_control or cgroup.event_control fails;
- * v2: no memory.events or inotify fails), the "if (fd < 0)" path calls
- * oom_watch_free(o) before watch_init, and oom_watch_free does
- * close_fd(&o->w.fd): it closes fd 0, which the shim does not own (in the
- * daemon, whatever was opened there next: a log, a socket). Reproduced here
- * with RLIMIT_NOFILE so low that only one more fd can be opened: the
- * /proc/PID/cgroup read works, the next open fails. On a v2 host the same
- * path is reached by a process in a cgroup without memory.events (e.g.
- * "0::/"). Fix: set o->w.fd = -1 with control_fd, or watch_init first. */
+/* A cgroup that is found but cannot be watched must close only what the
+ * module opened: the struct's watch fd starts at -1, not at the 0 that
+ * calloc gives (fd 0 is the daemon's, whatever it holds). RLIMIT_NOFILE is
+ * set so low that only one more fd can be opened: the /proc/PID/cgroup read
+ * works, the next open fails. */
 static void test_failed_start_leaves_fd0_open(void **state)
 {
 	struct fixture *f = *state;
-	skip();
 	int saved0 = dup(0);
 	assert_true(saved0 >= 0);
 	int p[2];
