@@ -63,10 +63,19 @@ enum conmonopt_id {
 	CONMONOPT_RUNTIME_TIMEOUT,
 };
 
+/* conmon's integer options, which glib reads (and refuses, with its own
+ * messages) before conmon sees them. */
+enum conmonopt_int {
+	CONMONOPT_NOT_INT, /* a flag, a string, or one of ptyshim's own options */
+	CONMONOPT_INT,     /* G_OPTION_ARG_INT */
+	CONMONOPT_INT64,   /* G_OPTION_ARG_INT64 */
+};
+
 struct conmonopt {
 	const char *name; /* long name, without the dashes */
 	char short_name;  /* '\0' when it has none */
 	bool takes_value;
+	enum conmonopt_int integer;
 	enum conmonopt_id id;
 };
 
@@ -82,7 +91,8 @@ const struct conmonopt *conmonopt_short(char c);
  * "-cvalue", grouped short flags), from argv[1] up to a "--", and calls fn for
  * each known option; value is NULL for a flag that takes none, and an option
  * whose value is missing at the end is not reported. Unknown options are
- * skipped. */
+ * skipped. Lenient on purpose ("-cvalue" too, no errors): it reads the argv
+ * of a shim that already started; the daemon's own parse is stricter. */
 typedef void (*conmonopt_fn)(const struct conmonopt *opt, const char *value, void *ctx);
 void conmonopt_walk(int argc, const char *const *argv, conmonopt_fn fn, void *ctx);
 

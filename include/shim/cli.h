@@ -1,6 +1,19 @@
 /* cli: conmon-compatible command line (2.1.6 flags, 2.2's --log-rotate and
  * --log-max-files, and ptyshim's own long options) parsed and validated
- * once into a struct shim_config. Nothing else reads argv. */
+ * once into a struct shim_config. Nothing else reads argv.
+ *
+ * conmon 2.1.6 is the oracle: glib's option rules (no abbreviations, a
+ * short option's value always in the next element, integers as strtol base
+ * 0), its validation order, and its messages verbatim after "ptyshim: "
+ * (tests/integration/12-conmon-diff.bats compares the two). Where ptyshim
+ * refuses on purpose what conmon accepts, the message says why.
+ *
+ * -l is read as conmon's strtok reads it: the first non-empty field is the
+ * driver, the rest the path; a value without ':' is a k8s-file path, and so
+ * is ":PATH". One difference on purpose: the path runs to the end of the
+ * value (conmon cuts it at the next ':', which writes the log somewhere
+ * podman does not read it). journald is parsed and checked as conmon does,
+ * then refused: the driver is still to come. */
 #ifndef PTYSHIM_CLI_H
 #define PTYSHIM_CLI_H
 
@@ -18,7 +31,8 @@ enum log_driver_kind {
 
 struct log_spec {
 	enum log_driver_kind kind;
-	const char *path; /* borrowed from argv; NULL for drivers without one */
+	const char *path; /* into argv, or path_owned; NULL for drivers without one */
+	char *path_owned; /* the rare path that is no suffix of its argument (":p:") */
 };
 
 struct strlist {
@@ -86,8 +100,10 @@ enum cli_result {
 	CLI_EXIT_FAIL, /* error printed: exit 1 */
 };
 
-/* Parses and validates; on error prints one line naming the flag to stderr.
- * Strings point into argv, which must outlive cfg. */
+/* Parses and validates; on error prints one line to stderr. Strings point
+ * into argv, which must outlive cfg. Reads the environment for one thing:
+ * --exec-attach needs _OCI_ATTACHPIPE, refused here rather than after
+ * daemonizing as conmon does. */
 enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg);
 void cli_free(struct shim_config *cfg);
 

@@ -1,10 +1,10 @@
-/* cli: glib-compatible parsing of conmon's command line. getopt_long with
- * required_argument gives glib's semantics for values: "--opt v" and
- * "--opt=v", values starting with "-", empty values. */
+/* cli: conmon's command line, walked with glib's rules (not getopt's:
+ * no abbreviations, no "-cVALUE", "--flag=anything" is the flag), then
+ * checked in conmon 2.1.6's order with its messages. */
 #include "shim/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@ static const char cli_usage[] =
 	"  --no-new-keyring --no-pivot -s/--systemd-cgroup --sdnotify-socket --restore\n"
 	"  --socket-dir-path --leave-stdin-open --replace-listen-pid --sync --no-sync-log\n"
 	"  --version\n"
-	"log drivers: k8s-file:PATH (or a bare PATH), asciicast:PATH, none, passthrough\n"
+	"log drivers: k8s-file:PATH (or PATH, :PATH), asciicast:PATH, none, passthrough\n"
 	"\n"
 	"ptyshim options:\n"
 	"  --no-runtime            run CMD (after --) under a PTY or pipes, no OCI runtime\n"
@@ -38,83 +38,128 @@ static const char cli_usage[] =
 	"  --initial-size RxC      terminal size to set on the PTY when it arrives\n"
 	"  --runtime-timeout S     give up on RUNTIME create/exec after S seconds (default 240)\n";
 
+/* What the walk collects besides the configuration: conmon checks these
+ * only after the whole command line has parsed, in its own order. */
+struct cli_scan {
+	struct shim_config *cfg;
+	const char *log_level;
+	struct strlist log_args;
+	bool version;
+	char *cwd;
+};
+
+enum cli_step {
+	CLI_STEP_OK,
+	CLI_STEP_FAIL,
+	CLI_STEP_HELP, /* glib prints help the moment it sees it: nothing after counts */
+};
+
 static void strlist_push(struct strlist *l, const char *s)
 {
 	l->items = xrealloc(l->items, (l->len + 1) * sizeof(*l->items));
 	l->items[l->len++] = s;
 }
 
-static bool cli_fail(const char *flag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool cli_fail(const char *flag, const char *fmt, ...)
+static bool cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool cli_fail(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (flag)
-		diag_err("%s: %s", flag, msg);
-	else
-		diag_err("%s", msg);
+	diag_err("%s", msg);
 	return false;
 }
 
-/* The log drivers by name, and what follows the name: "NAME:PATH" needs a
- * path, a bare "NAME" takes none, journald takes either (and ignores it). */
-enum log_path_rule { LOG_PATH_NONE, LOG_PATH_NEEDED, LOG_PATH_IGNORED };
-static const struct {
+/* glib's words for a command line it cannot parse. */
+#define GLIB_FAILED "option parsing failed: "
+
+/* The log drivers by name. conmon ignores whatever follows a driver that
+ * takes no path (journald's path too). asciicast is ptyshim's own: conmon
+ * takes a bare "asciicast" for a k8s-file path, and so does ptyshim. */
+struct cli_log_driver {
 	const char *name;
 	enum log_driver_kind kind;
-	enum log_path_rule path;
-} cli_log_drivers[] = {
-	{"none", LOGDRV_NONE, LOG_PATH_NONE},
-	{"off", LOGDRV_NONE, LOG_PATH_NONE},
-	{"null", LOGDRV_NONE, LOG_PATH_NONE},
-	{"passthrough", LOGDRV_PASSTHROUGH, LOG_PATH_NONE},
-	{"journald", LOGDRV_JOURNALD, LOG_PATH_IGNORED},
-	{"k8s-file", LOGDRV_K8S_FILE, LOG_PATH_NEEDED},
-	{"asciicast", LOGDRV_ASCIICAST, LOG_PATH_NEEDED},
+	bool needs_path;
+	bool needs_colon; /* without a ':' the name is a file name */
+};
+static const struct cli_log_driver cli_log_drivers[] = {
+	{"off", LOGDRV_NONE, false, false},
+	{"null", LOGDRV_NONE, false, false},
+	{"none", LOGDRV_NONE, false, false},
+	{"passthrough", LOGDRV_PASSTHROUGH, false, false},
+	{"journald", LOGDRV_JOURNALD, false, false},
+	{"k8s-file", LOGDRV_K8S_FILE, true, false},
+	{"asciicast", LOGDRV_ASCIICAST, true, true},
 };
 
-/* -l/--log-path: "DRIVER:PATH", a bare "DRIVER", or a bare PATH (k8s-file,
- * as conmon). Returns 0, or -1 with *err a static text. */
-static int cli_parse_log_spec(const char *arg, struct log_spec *out, const char **err)
+static const struct cli_log_driver *cli_log_driver(const char *name, size_t len, bool has_colon)
 {
-	const char *colon = strchr(arg, ':');
-	size_t dlen = colon ? (size_t)(colon - arg) : strlen(arg);
 	for (size_t i = 0; i < ARRAY_SIZE(cli_log_drivers); i++) {
-		const char *name = cli_log_drivers[i].name;
-		enum log_path_rule rule = cli_log_drivers[i].path;
-		if (strlen(name) != dlen || strncmp(arg, name, dlen) != 0 || (colon && rule == LOG_PATH_NONE))
-			continue;
-		if (!colon && rule == LOG_PATH_NEEDED) {
-			*err = "this log driver needs a path (DRIVER:PATH)";
-			return -1;
-		}
-		if (colon && rule == LOG_PATH_NEEDED && colon[1] == '\0') {
-			*err = "empty log path";
-			return -1;
-		}
-		*out = (struct log_spec){cli_log_drivers[i].kind, rule == LOG_PATH_NEEDED ? colon + 1 : NULL};
-		return 0;
+		const struct cli_log_driver *d = &cli_log_drivers[i];
+		if (strlen(d->name) == len && memcmp(d->name, name, len) == 0 && (has_colon || !d->needs_colon))
+			return d;
 	}
-	if (colon) {
-		*err = "no such log driver";
-		return -1;
-	}
-	if (*arg == '\0') {
-		*err = "empty log driver";
-		return -1;
-	}
-	/* conmon: a bare value without a colon is a k8s-file path. */
-	*out = (struct log_spec){LOGDRV_K8S_FILE, arg};
-	return 0;
+	return NULL;
 }
 
+/* The k8s-file path a value names by itself (no colon, or ":PATH"). */
+static void log_spec_bare_path(struct log_spec *out, const char *driver, size_t len)
+{
+	*out = (struct log_spec){LOGDRV_K8S_FILE, driver, NULL};
+	if (driver[len] != '\0') {
+		/* ":PATH:" - conmon's strtok ends the path at the colon. */
+		out->path_owned = xstrndup(driver, len);
+		out->path = out->path_owned;
+	}
+}
+
+/* One -l value as conmon's strtok reads it (the forms are in cli.h); a bad
+ * one is reported with conmon's text. */
+static bool cli_parse_log_spec(const char *arg, struct log_spec *out)
+{
+	const char *driver = arg + strspn(arg, ":");
+	size_t len = strcspn(driver, ":");
+	const char *path = driver + len + strspn(driver + len, ":");
+	bool has_colon = strchr(arg, ':') != NULL;
+	*out = (struct log_spec){LOGDRV_NONE, NULL, NULL};
+	if (len == 0)
+		return cli_fail("log-path must not be empty");
+	const struct cli_log_driver *d = cli_log_driver(driver, len, has_colon);
+	if ((*path == '\0' && arg[0] == ':') || (d == NULL && !has_colon)) {
+		/* ":none" is a file called none, not the none driver. */
+		log_spec_bare_path(out, driver, len);
+		return true;
+	}
+	if (d == NULL)
+		return cli_fail("No such log driver %.*s", (int)len, driver);
+	if (d->needs_path && *path == '\0')
+		return cli_fail("%s requires a filename", d->name);
+	*out = (struct log_spec){d->kind, d->needs_path ? path : NULL, NULL};
+	return true;
+}
+
+/* G_OPTION_ARG_INT and _INT64: strtol with base 0 (so " 5", "+5", "0x10"
+ * and "010" are numbers), the whole value, within the type's range. */
+static bool cli_glib_number(const char *flag, const char *arg, bool is_int64, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(arg, &end, 0);
+	if (*arg == '\0' || *end != '\0')
+		return cli_fail(GLIB_FAILED "Cannot parse integer value “%s” for %s", arg, flag);
+	if (errno == ERANGE || (!is_int64 && (v < INT_MIN || v > INT_MAX)))
+		return cli_fail(GLIB_FAILED "Integer value “%s” for %s out of range", arg, flag);
+	*out = v;
+	return true;
+}
+
+/* ptyshim's own numeric options: strict decimal within a range. */
 static bool cli_number(const char *flag, const char *arg, int64_t min, int64_t max, int64_t *out)
 {
 	if (parse_i64(arg, min, max, out) < 0)
-		return cli_fail(flag, "%s: '%s'", errno == ERANGE ? "value out of range" : "not a number", arg);
+		return cli_fail("%s: %s: '%s'", flag, errno == ERANGE ? "value out of range" : "not a number", arg);
 	return true;
 }
 
@@ -134,6 +179,58 @@ static bool cli_parse_size(const char *arg, unsigned *rows, unsigned *cols)
 		return false;
 	*rows = (unsigned)r;
 	*cols = (unsigned)c;
+	return true;
+}
+
+/* conmon's integer options, their value read as glib reads it. */
+static bool cli_glib_int_option(struct shim_config *cfg, const struct conmonopt *o, const char *arg,
+				const char *flag)
+{
+	int64_t v = 0;
+	if (!cli_glib_number(flag, arg, o->integer == CONMONOPT_INT64, &v))
+		return false;
+	switch (o->id) {
+	case CONMONOPT_EXIT_DELAY:
+		cfg->exit_delay = (int)v; /* a negative one is refused later, in conmon's order */
+		break;
+	case CONMONOPT_TIMEOUT:
+		cfg->timeout = v > 0 ? (int)v : 0; /* conmon: 0 or less is no timeout */
+		break;
+	case CONMONOPT_LOG_SIZE_MAX:
+		cfg->log_size_max = v > 0 ? v : -1;
+		break;
+	case CONMONOPT_LOG_GLOBAL_SIZE_MAX:
+		cfg->log_global_size_max = v > 0 ? v : -1;
+		break;
+	default:
+		return cli_fail(GLIB_FAILED "unexpected option %s", flag);
+	}
+	return true;
+}
+
+/* ptyshim's own options that take a number, and --log-max-files (2.2's). */
+static bool cli_number_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
+{
+	int64_t v;
+	switch (opt) {
+	case CONMONOPT_LOG_MAX_FILES:
+		if (!cli_number(flag, arg, 1, 1000, &v))
+			return false;
+		cfg->log_max_files = (int)v;
+		break;
+	case CONMONOPT_ATTACH_QUEUE_SIZE:
+		if (!cli_number(flag, arg, 65536, (int64_t)1 << 32, &v))
+			return false;
+		cfg->attach_queue_max = (size_t)v;
+		break;
+	case CONMONOPT_RUNTIME_TIMEOUT:
+		if (!cli_number(flag, arg, 1, 86400, &v))
+			return false;
+		cfg->runtime_timeout = (int)v;
+		break;
+	default:
+		return cli_fail(GLIB_FAILED "unexpected option %s", flag);
+	}
 	return true;
 }
 
@@ -188,258 +285,255 @@ static bool cli_plain_option(struct shim_config *cfg, enum conmonopt_id opt, con
 	return true;
 }
 
-static bool cli_log_path(struct shim_config *cfg, const char *arg, const char *flag)
+/* One option the walk found, with its value (NULL for a flag). */
+static bool cli_option(struct cli_scan *sc, const struct conmonopt *o, const char *arg, const char *flag)
 {
-	const char *err;
-	cfg->logs = xrealloc(cfg->logs, (cfg->n_logs + 1) * sizeof(*cfg->logs));
-	if (cli_parse_log_spec(arg, &cfg->logs[cfg->n_logs], &err) < 0)
-		return cli_fail(flag, "%s: '%s'", err, arg);
-	cfg->n_logs++;
-	return true;
-}
-
-static bool cli_log_level(struct shim_config *cfg, const char *arg, const char *flag)
-{
-	int level = diag_level_parse(arg);
-	if (level < 0)
-		return cli_fail(flag, "no such log level '%s'", arg);
-	cfg->log_level = level;
-	return true;
-}
-
-/* Options whose value is a number in a range. */
-static bool cli_number_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
-{
-	int64_t v;
-	switch (opt) {
-	case CONMONOPT_EXIT_DELAY:
-		if (!cli_number(flag, arg, 0, 86400, &v))
-			return false;
-		cfg->exit_delay = (int)v;
-		break;
-	case CONMONOPT_TIMEOUT:
-		if (!cli_number(flag, arg, 0, INT32_MAX / 1000, &v))
-			return false;
-		cfg->timeout = (int)v;
-		break;
-	case CONMONOPT_LOG_SIZE_MAX:
-		if (!cli_number(flag, arg, -1, INT64_MAX, &v))
-			return false;
-		cfg->log_size_max = v == 0 ? -1 : v;
-		break;
-	case CONMONOPT_LOG_GLOBAL_SIZE_MAX:
-		if (!cli_number(flag, arg, -1, INT64_MAX, &v))
-			return false;
-		cfg->log_global_size_max = v == 0 ? -1 : v;
-		break;
-	case CONMONOPT_LOG_MAX_FILES:
-		if (!cli_number(flag, arg, 1, 1000, &v))
-			return false;
-		cfg->log_max_files = (int)v;
-		break;
-	case CONMONOPT_ATTACH_QUEUE_SIZE:
-		if (!cli_number(flag, arg, 65536, (int64_t)1 << 32, &v))
-			return false;
-		cfg->attach_queue_max = (size_t)v;
-		break;
-	case CONMONOPT_RUNTIME_TIMEOUT:
-		if (!cli_number(flag, arg, 1, 86400, &v))
-			return false;
-		cfg->runtime_timeout = (int)v;
-		break;
-	default:
-		return cli_fail(NULL, "option parsing failed: unexpected option %s", flag);
-	}
-	return true;
-}
-
-static bool cli_option(struct shim_config *cfg, enum conmonopt_id opt, const char *arg, const char *flag)
-{
-	if (cli_plain_option(cfg, opt, arg))
+	struct shim_config *cfg = sc->cfg;
+	if (o->integer != CONMONOPT_NOT_INT)
+		return cli_glib_int_option(cfg, o, arg, flag);
+	if (cli_plain_option(cfg, o->id, arg))
 		return true;
-	switch (opt) {
+	switch (o->id) {
 	case CONMONOPT_LOG_PATH:
-		return cli_log_path(cfg, arg, flag);
+		strlist_push(&sc->log_args, arg); /* read after the walk, in conmon's order */
+		return true;
 	case CONMONOPT_LOG_LEVEL:
-		return cli_log_level(cfg, arg, flag);
+		sc->log_level = arg;
+		return true;
+	case CONMONOPT_VERSION:
+		sc->version = true;
+		return true;
 	case CONMONOPT_INITIAL_SIZE:
 		if (!cli_parse_size(arg, &cfg->initial_rows, &cfg->initial_cols))
-			return cli_fail(flag, "expected ROWSxCOLS (1-65535 each), got '%s'", arg);
+			return cli_fail("%s: expected ROWSxCOLS (1-65535 each), got '%s'", flag, arg);
 		return true;
 	default:
-		return cli_number_option(cfg, opt, arg, flag);
+		return cli_number_option(cfg, o->id, arg, flag);
 	}
 }
 
-/* The flag as the user wrote it, for messages: "--cid" or "-c". */
-static char *cli_flag_name(const struct conmonopt *o, int opt)
+/* "--name", "--name=value" or "--name value" at argv[*i]. Only whole names
+ * (glib knows no abbreviations); a flag ignores a value after '='. */
+static enum cli_step cli_walk_long(struct cli_scan *sc, int argc, char **argv, int *i)
 {
-	if (opt == o->short_name)
-		return xasprintf("-%c", o->short_name);
-	return xasprintf("--%s", o->name);
+	const char *a = argv[*i];
+	if (strcmp(a, "--help") == 0 || strcmp(a, "--help-all") == 0)
+		return CLI_STEP_HELP;
+	const char *name = a + 2, *eq = strchr(name, '=');
+	const struct conmonopt *o = conmonopt_long(name, eq ? (size_t)(eq - name) : strlen(name));
+	if (o == NULL || o->id == CONMONOPT_HELP) {
+		cli_fail(GLIB_FAILED "Unknown option %s", a);
+		return CLI_STEP_FAIL;
+	}
+	char *flag = xasprintf("--%s", o->name);
+	const char *value = NULL;
+	bool ok = true;
+	if (o->takes_value) {
+		if (eq != NULL)
+			value = eq + 1;
+		else if (*i + 1 < argc)
+			value = argv[++*i];
+		else
+			ok = cli_fail(GLIB_FAILED "Missing argument for %s", flag);
+	}
+	ok = ok && cli_option(sc, o, value, flag);
+	free(flag);
+	return ok ? CLI_STEP_OK : CLI_STEP_FAIL;
 }
 
-/* getopt_long's view of the table: a long option returns 256 + its index,
- * a short one its letter. Allocated; free both. */
-static struct option *cli_getopt_table(char **short_out)
+/* A group of short options "-tic". One of them may take a value, and it is
+ * always the next element ("-cID" is no option in glib). */
+static enum cli_step cli_walk_short(struct cli_scan *sc, int argc, char **argv, int *i)
 {
-	struct option *longs = xcalloc(conmonopt_count + 1, sizeof(*longs));
-	char *shorts = xmalloc(2 * conmonopt_count + 2), *sp = shorts;
-	*sp++ = ':';
-	for (size_t i = 0; i < conmonopt_count; i++) {
-		const struct conmonopt *o = &conmonopt_table[i];
-		longs[i] = (struct option){o->name, o->takes_value ? required_argument : no_argument, NULL,
-					   256 + (int)i};
-		if (o->short_name) {
-			*sp++ = o->short_name;
-			if (o->takes_value)
-				*sp++ = ':';
+	const char *a = argv[*i];
+	int next = *i;
+	for (const char *c = a + 1; *c; c++) {
+		if (*c == 'h' || *c == '?')
+			return CLI_STEP_HELP;
+		const struct conmonopt *o = conmonopt_short(*c);
+		if (o == NULL) {
+			cli_fail(GLIB_FAILED "Unknown option %s", a);
+			return CLI_STEP_FAIL;
 		}
+		char flag[3] = {'-', *c, '\0'};
+		const char *value = NULL;
+		if (o->takes_value) {
+			if (next > *i) {
+				cli_fail(GLIB_FAILED "Error parsing option %s", flag);
+				return CLI_STEP_FAIL;
+			}
+			if (*i + 1 >= argc) {
+				cli_fail(GLIB_FAILED "Missing argument for %s", flag);
+				return CLI_STEP_FAIL;
+			}
+			value = argv[++next];
+		}
+		if (!cli_option(sc, o, value, flag))
+			return CLI_STEP_FAIL;
 	}
-	*sp = '\0';
-	*short_out = shorts;
-	return longs;
+	*i = next;
+	return CLI_STEP_OK;
 }
 
-static const struct conmonopt *cli_opt_of(int opt)
+/* glib's walk from argv[1]. Other elements are positional and ignored, as
+ * conmon ignores podman's "--api-version 1"; after "--" nothing is an
+ * option, and what follows is --no-runtime's command. */
+static enum cli_step cli_walk(struct cli_scan *sc, int argc, char **argv)
 {
-	if (opt >= 256 && (size_t)(opt - 256) < conmonopt_count)
-		return &conmonopt_table[opt - 256];
-	return conmonopt_short((char)opt);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		enum cli_step step = CLI_STEP_OK;
+		if (strcmp(a, "--") == 0) {
+			if (i + 1 < argc)
+				sc->cfg->command = argv + i + 1;
+			break;
+		}
+		if (a[0] == '-' && a[1] == '-')
+			step = cli_walk_long(sc, argc, argv, &i);
+		else if (a[0] == '-' && a[1] != '\0')
+			step = cli_walk_short(sc, argc, argv, &i);
+		if (step != CLI_STEP_OK)
+			return step;
+	}
+	return CLI_STEP_OK;
 }
 
-/* What runs and how: ids, the runtime or the command, exec. */
-static bool cli_validate_mode(const struct shim_config *cfg)
+/* conmon's checks up to the runtime, in its order. */
+static bool cli_validate_identity(struct cli_scan *sc)
 {
+	struct shim_config *cfg = sc->cfg;
 	if (cfg->cid == NULL)
-		return cli_fail("--cid", "container ID not provided");
-	if (cfg->cuuid == NULL)
-		return cli_fail("--cuuid", "container UUID not provided");
-	if (cfg->no_runtime) {
-		if (cfg->command == NULL || cfg->command[0] == NULL)
-			return cli_fail("--no-runtime", "no command given after --");
-		if (cfg->exec || cfg->restore)
-			return cli_fail("--no-runtime", "cannot be combined with --exec or --restore");
-	} else {
-		if (cfg->runtime == NULL)
-			return cli_fail("--runtime", "runtime path not provided");
-		if (access(cfg->runtime, X_OK) < 0)
-			return cli_fail("--runtime", "runtime path %s is not valid: %s", cfg->runtime, strerror(errno));
-		if (cfg->command != NULL)
-			return cli_fail(NULL, "a command after -- needs --no-runtime");
+		return cli_fail("Container ID not provided. Use --cid");
+	if (sc->log_level != NULL) {
+		int level = diag_level_parse(sc->log_level);
+		if (level < 0)
+			return cli_fail("No such log level %s", sc->log_level);
+		cfg->log_level = level;
 	}
-	if (cfg->exec && cfg->exec_process_spec == NULL)
-		return cli_fail("--exec-process-spec", "exec process spec path not provided");
+	if (cfg->restore != NULL && cfg->exec)
+		return cli_fail("Cannot use 'exec' and 'restore' at the same time");
 	if (cfg->exec_attach && !cfg->exec)
-		return cli_fail("--exec-attach", "can only be specified with --exec");
+		return cli_fail("Attach can only be specified with exec");
 	if (cfg->exec_attach && !cfg->api_version)
-		return cli_fail("--exec-attach", "needs --api-version (not a legacy exec session)");
+		return cli_fail("Attach can only be specified for a non-legacy exec session");
+	/* The legacy exec API (no --api-version) did not need a session id. */
+	if (cfg->cuuid == NULL && (!cfg->exec || cfg->api_version))
+		return cli_fail("Container UUID not provided. Use --cuuid");
+	if (cfg->cuuid == NULL)
+		cfg->cuuid = cfg->cid; /* names the socket link (conmon would use NULL) */
 	return true;
 }
 
-static bool cli_validate_logs(struct shim_config *cfg)
+static bool cli_validate_runtime(struct cli_scan *sc)
 {
-	if (cfg->n_logs == 0)
-		return cli_fail("--log-path", "log driver not provided");
-	bool passthrough = false;
-	for (size_t i = 0; i < cfg->n_logs; i++) {
-		switch (cfg->logs[i].kind) {
-		case LOGDRV_K8S_FILE:
-			if (cfg->log_tag != NULL)
-				return cli_fail("--log-tag", "k8s-file doesn't support --log-tag");
-			break;
-		case LOGDRV_JOURNALD:
-			return cli_fail("--log-path", "the journald log driver is not supported by ptyshim");
-		case LOGDRV_PASSTHROUGH:
-			passthrough = true;
-			break;
-		default:
-			break;
+	struct shim_config *cfg = sc->cfg;
+	if (cfg->no_runtime) {
+		if (cfg->command == NULL)
+			return cli_fail("--no-runtime: no command given after --");
+		if (cfg->exec || cfg->restore)
+			return cli_fail("--no-runtime: cannot be combined with --exec or --restore");
+	} else {
+		if (cfg->runtime == NULL)
+			return cli_fail("Runtime path not provided. Use --runtime");
+		if (access(cfg->runtime, X_OK) < 0)
+			return cli_fail("Runtime path %s is not valid: %s", cfg->runtime, strerror(errno));
+		if (cfg->command != NULL) {
+			/* conmon ignores positional arguments; say so at least. */
+			diag_warn("ignoring the arguments after -- (a command needs --no-runtime)");
+			cfg->command = NULL;
 		}
 	}
-	if (passthrough) {
-		for (int fd = 0; fd <= 2; fd++)
-			if (isatty(fd))
-				return cli_fail("--log-path", "passthrough logging cannot be used when fd 0-2 is a tty");
-		if (cfg->terminal)
-			return cli_fail("--log-path", "passthrough logging cannot be used with --terminal");
+	if (cfg->exec && cfg->exec_process_spec == NULL)
+		return cli_fail("Exec process spec path not provided. Use --exec-process-spec");
+	sc->cwd = getcwd(NULL, 0);
+	if (sc->cwd == NULL)
+		return cli_fail("Failed to get working directory: %s", strerror(errno));
+	if (cfg->exit_delay < 0)
+		return cli_fail("Delay before invoking exit command must be greater than or equal to 0");
+	return true;
+}
+
+/* Each -l in order, as conmon's configure_log_drivers: the first bad one is
+ * the one reported. */
+static bool cli_validate_log_specs(struct cli_scan *sc, bool *k8s, bool *journald, bool *passthrough)
+{
+	struct shim_config *cfg = sc->cfg;
+	if (sc->log_args.len == 0)
+		return cli_fail("Log driver not provided. Use --log-path");
+	cfg->logs = xcalloc(sc->log_args.len, sizeof(*cfg->logs));
+	for (size_t i = 0; i < sc->log_args.len; i++) {
+		struct log_spec *spec = &cfg->logs[cfg->n_logs];
+		if (!cli_parse_log_spec(sc->log_args.items[i], spec))
+			return false;
+		cfg->n_logs++;
+		*k8s |= spec->kind == LOGDRV_K8S_FILE;
+		*journald |= spec->kind == LOGDRV_JOURNALD;
+		if (spec->kind == LOGDRV_PASSTHROUGH) {
+			*passthrough = true;
+			if (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))
+				return cli_fail("cannot use a tty with passthrough logging mode to prevent attacks via "
+						"TIOCSTI");
+		}
 	}
+	return true;
+}
+
+static bool cli_validate_logs(struct cli_scan *sc)
+{
+	struct shim_config *cfg = sc->cfg;
+	bool k8s = false, journald = false, passthrough = false;
+	if (!cli_validate_log_specs(sc, &k8s, &journald, &passthrough))
+		return false;
+	if (k8s && !journald && cfg->log_tag != NULL)
+		return cli_fail("k8s-file doesn't support --log-tag");
+	if (journald && strlen(cfg->cid) <= 12)
+		return cli_fail("Container ID must be longer than 12 characters");
+	/* Parsed and checked as conmon does; the driver itself is still to come. */
+	if (journald)
+		return cli_fail("--log-path: the journald log driver is not supported by ptyshim yet");
+	if (passthrough && cfg->terminal)
+		return cli_fail("--log-path: passthrough cannot be used with --terminal (conmon accepts it, "
+				"then drops the container's output)");
 	if (cfg->log_rotate && cfg->log_size_max <= 0)
-		return cli_fail("--log-rotate", "needs --log-size-max");
+		return cli_fail("--log-rotate: needs --log-size-max");
 	if (cfg->log_max_files > 0 && !cfg->log_rotate)
-		return cli_fail("--log-max-files", "needs --log-rotate");
+		return cli_fail("--log-max-files: needs --log-rotate");
 	if (cfg->log_rotate && cfg->log_max_files == 0)
 		cfg->log_max_files = 1;
 	return true;
 }
 
-/* The bundle and the pid file become the config's own strings, relative
- * ones resolved against the working directory as conmon does. */
-static bool cli_own_paths(struct shim_config *cfg)
+/* What ptyshim refuses and conmon finds out only after daemonizing, or
+ * never: refused while the caller still reads our stderr. */
+static bool cli_validate_unsupported(const struct shim_config *cfg)
 {
-	char *cwd = getcwd(NULL, 0);
-	if (cwd == NULL)
-		return cli_fail(NULL, "cannot get the working directory: %s", strerror(errno));
-	if (cfg->bundle == NULL)
-		cfg->bundle = xstrdup(cwd);
-	else
-		cfg->bundle = xstrdup(cfg->bundle);
+	if (cfg->sdnotify_socket != NULL)
+		return cli_fail("--sdnotify-socket: not supported by ptyshim");
+	if (cfg->seccomp_notify_socket != NULL)
+		return cli_fail("--seccomp-notify-socket: not supported by ptyshim");
+	if (cfg->exec_attach && getenv("_OCI_ATTACHPIPE") == NULL)
+		return cli_fail("--attach specified but _OCI_ATTACHPIPE was not set");
+	return true;
+}
+
+/* The bundle and the pid file become the config's own strings, the
+ * defaults in the working directory as conmon's. */
+static void cli_own_paths(struct shim_config *cfg, const char *cwd)
+{
+	cfg->bundle = xstrdup(cfg->bundle ? cfg->bundle : cwd);
 	if (cfg->container_pidfile == NULL)
 		cfg->container_pidfile = xasprintf("%s/pidfile-%s", cwd, cfg->cid);
 	else
 		cfg->container_pidfile = xstrdup(cfg->container_pidfile);
-	free(cwd);
-	return true;
 }
 
-static bool cli_validate(struct shim_config *cfg)
+static bool cli_validate(struct cli_scan *sc)
 {
-	if (!cli_validate_mode(cfg) || !cli_validate_logs(cfg))
+	if (!cli_validate_identity(sc) || !cli_validate_runtime(sc) || !cli_validate_logs(sc) ||
+	    !cli_validate_unsupported(sc->cfg))
 		return false;
-	if (cfg->sdnotify_socket != NULL)
-		return cli_fail("--sdnotify-socket", "not supported by ptyshim");
-	if (cfg->seccomp_notify_socket != NULL)
-		return cli_fail("--seccomp-notify-socket", "not supported by ptyshim");
-	if (cfg->restore != NULL && cfg->exec)
-		return cli_fail("--restore", "cannot be combined with --exec");
-	return cli_own_paths(cfg);
-}
-
-/* The options in argv[0..argc) through getopt_long; stops at the first
- * error (reported). --version and --help are only noted. */
-static bool cli_parse_options(int argc, char **argv, struct shim_config *cfg, bool *version, bool *help)
-{
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then also forgets the previous argv */
-	char *shorts;
-	struct option *longs = cli_getopt_table(&shorts);
-	int opt;
-	bool ok = true;
-	while (ok && (opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		const struct conmonopt *o = cli_opt_of(opt);
-		if (opt == '?') {
-			const char *bad = argv[optind - 1];
-			if (optopt != 0)
-				ok = cli_fail(NULL, "option parsing failed: unknown option -%c", optopt);
-			else
-				ok = cli_fail(NULL, "option parsing failed: unknown option %s", bad);
-		} else if (opt == ':') {
-			ok = cli_fail(NULL, "option parsing failed: missing argument for %s", argv[optind - 1]);
-		} else if (o == NULL) {
-			ok = cli_fail(NULL, "option parsing failed: unexpected option %d", opt);
-		} else if (o->id == CONMONOPT_VERSION) {
-			*version = true;
-		} else if (o->id == CONMONOPT_HELP) {
-			*help = true;
-		} else {
-			char *flag = cli_flag_name(o, opt);
-			ok = cli_option(cfg, o->id, optarg, flag);
-			free(flag);
-		}
-	}
-	free(longs);
-	free(shorts);
-	return ok;
+	cli_own_paths(sc->cfg, sc->cwd);
+	return true;
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
@@ -452,48 +546,34 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 		.attach_queue_max = 4u << 20,
 		.runtime_timeout = 240,
 	};
-	int sep = conmonopt_separator(argc, (const char *const *)argv);
-	if (sep < argc)
-		cfg->command = argv + sep + 1;
-
-	char *saved = argv[sep < argc ? sep : 0];
-	if (sep < argc)
-		argv[sep] = NULL;
-	bool version = false, help = false;
-	bool ok = cli_parse_options(sep, argv, cfg, &version, &help);
-	if (sep < argc)
-		argv[sep] = saved;
-	if (!ok)
-		goto fail;
-	if (version || help) {
-		/* Nothing validated: the strings still point into argv. */
-		cfg->bundle = NULL;
-		cfg->container_pidfile = NULL;
-	}
-	if (version) {
+	struct cli_scan sc = {.cfg = cfg};
+	enum cli_result result = CLI_EXIT_FAIL;
+	enum cli_step step = cli_walk(&sc, argc, argv);
+	if (step == CLI_STEP_HELP) {
+		fputs(cli_usage, stdout);
+		result = CLI_EXIT_OK;
+	} else if (step == CLI_STEP_OK && sc.version) {
 		/* podman parses the first line with a regex; keep it exactly conmon's. */
 		printf("conmon version 2.1.6\ncommit: unknown\nptyshim %s\n", PTYSHIM_VERSION);
-		cli_free(cfg);
-		return CLI_EXIT_OK;
+		result = CLI_EXIT_OK;
+	} else if (step == CLI_STEP_OK && cli_validate(&sc)) {
+		result = CLI_OK;
 	}
-	if (help) {
-		fputs(cli_usage, stdout);
+	free(sc.log_args.items);
+	free(sc.cwd);
+	if (result != CLI_OK) {
+		/* Until validation succeeds these still point into argv. */
+		cfg->bundle = NULL;
+		cfg->container_pidfile = NULL;
 		cli_free(cfg);
-		return CLI_EXIT_OK;
 	}
-	/* Remaining positional arguments (podman's "--api-version 1") are ignored, as glib does. */
-	if (cli_validate(cfg))
-		return CLI_OK;
-fail:
-	/* Until validation succeeds these still point into argv. */
-	cfg->bundle = NULL;
-	cfg->container_pidfile = NULL;
-	cli_free(cfg);
-	return CLI_EXIT_FAIL;
+	return result;
 }
 
 void cli_free(struct shim_config *cfg)
 {
+	for (size_t i = 0; i < cfg->n_logs; i++)
+		free(cfg->logs[i].path_owned);
 	free(cfg->logs);
 	free(cfg->runtime_args.items);
 	free(cfg->runtime_opts.items);

@@ -1,4 +1,4 @@
-/* ctl: control fifo reading and strict line parsing. */
+/* ctl: control fifo reading, and lines parsed as conmon's sscanf reads them. */
 #include "shim/ctl.h"
 
 #include <errno.h>
@@ -39,66 +39,71 @@ struct ctl_fifos {
 
 static const char *const ctl_names[2] = {"ctl", "winsz"};
 
-static int ctl_parse_uint(const char **pp, const char *end, unsigned max, unsigned *out)
+/* isspace() in the C locale, which sscanf skips before a number. */
+static bool ctl_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* One of sscanf's "%d": blanks, an optional sign, digits (leading zeros
+ * are fine). Saturates far beyond any size, so an overflow stays out of
+ * range. Returns 0, or -1 with *pp where the number should have been. */
+static int ctl_scan_int(const char **pp, const char *end, long *out)
 {
 	const char *p = *pp;
-	if (p == end || *p < '0' || *p > '9')
-		return -1;
-	unsigned long v = 0;
-	while (p < end && *p >= '0' && *p <= '9') {
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > max)
-			return -2;
+	while (p < end && ctl_is_space(*p))
 		p++;
+	bool negative = p < end && *p == '-';
+	if (p < end && (*p == '-' || *p == '+'))
+		p++;
+	if (p == end || *p < '0' || *p > '9') {
+		*pp = p;
+		return -1;
 	}
+	long v = 0;
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		if (v < 1000000)
+			v = v * 10 + (*p - '0');
 	*pp = p;
-	*out = (unsigned)v;
+	*out = negative ? -v : v;
 	return 0;
 }
 
-/* Parses one line (without its '\n'). fields is 3 for ctl, 2 for winsz
- * (type then implied CTL_RESIZE). Returns 0, or -1 with *err a static text. */
+static bool ctl_size_ok(long v)
+{
+	return v >= 0 && v <= 65535;
+}
+
+/* Parses one line (without its '\n') as conmon 2.1.6's sscanf("%d %d %d")
+ * does (see ctl.h). fields is 3 for ctl, 2 for winsz (type then implied
+ * CTL_RESIZE). Returns 0, or -1 with *err a static text. */
 static int ctl_parse_line(const char *line, size_t len, int fields, struct ctl_msg *out, const char **err)
 {
 	const char *p = line, *end = line + len;
-	unsigned v[3];
-	int want = fields;
-	for (int i = 0; i < want; i++) {
-		if (i > 0) {
-			if (p == end || (*p != ' ' && *p != '\t')) {
-				*err = p == end ? "too few fields" : "expected a space between numbers";
-				return -1;
-			}
-			while (p < end && (*p == ' ' || *p == '\t'))
-				p++;
-		}
-		int rc = ctl_parse_uint(&p, end, i == 0 && fields == 3 ? 1000 : 65535, &v[i]);
-		if (rc == -2) {
-			*err = "number out of range";
-			return -1;
-		}
-		if (rc < 0) {
+	long v[3] = {0};
+	for (int i = 0; i < fields; i++) {
+		if (ctl_scan_int(&p, end, &v[i]) < 0) {
 			*err = p == end ? "too few fields" : "not a number";
 			return -1;
 		}
 	}
-	if (p != end) {
-		*err = "unexpected text after the last number";
-		return -1;
-	}
+	/* Whatever follows the numbers is ignored, as conmon's sscanf does. */
+	const long *size = fields == 3 ? v + 1 : v;
+	out->type = CTL_RESIZE;
 	if (fields == 3) {
-		out->type = (int)v[0];
-		out->a = v[1];
-		out->b = v[2];
-		if (out->type != CTL_RESIZE && out->type != CTL_REOPEN_LOG) {
+		if (v[0] != CTL_RESIZE && v[0] != CTL_REOPEN_LOG) {
 			*err = "unknown message type";
 			return -1;
 		}
-	} else {
-		out->type = CTL_RESIZE;
-		out->a = v[0];
-		out->b = v[1];
+		out->type = (int)v[0];
 	}
+	if (out->type == CTL_RESIZE && (!ctl_size_ok(size[0]) || !ctl_size_ok(size[1]))) {
+		/* conmon 2.1.6 would wrap a negative size to 65536 - n. */
+		*err = "window size out of range (0-65535)";
+		return -1;
+	}
+	out->a = out->type == CTL_RESIZE ? (unsigned)size[0] : 0;
+	out->b = out->type == CTL_RESIZE ? (unsigned)size[1] : 0;
 	return 0;
 }
 

@@ -95,7 +95,7 @@ struct logdrv *k8slog_open(const struct k8slog_opts *opts, char **err)
 	k->opts.path = k->path;
 	k->fd = -1;
 	if (k8slog_open_file(k, 0) < 0) {
-		*err = xasprintf("open log file %s: %s", opts->path, strerror(errno));
+		*err = xasprintf("Failed to open log file %s: %s", opts->path, strerror(errno));
 		free(k->path);
 		free(k);
 		return NULL;

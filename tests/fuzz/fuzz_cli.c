@@ -1,8 +1,8 @@
 /* fuzz_cli: cli_parse on an argv split from the input at NUL bytes.
  *
  * Each argument gets its own allocation so an over-read of one is caught,
- * and the whole argv is freed after every run, so state that cli_parse (or
- * getopt under it) keeps pointing into an old argv shows up as a
+ * and the whole argv is freed after every run, so state that cli_parse
+ * keeps pointing into an old argv shows up as a
  * use-after-free on the next run. Contract checked: on CLI_OK the
  * configuration is consistent and cli_free releases everything; on any
  * other result cfg owns nothing (main() never calls cli_free then), so
@@ -99,8 +99,9 @@ static struct outcome parse_once(const uint8_t *data, size_t size)
 			abort();
 		for (size_t i = 0; i < cfg.n_logs; i++) {
 			if (cfg.logs[i].kind == LOGDRV_K8S_FILE || cfg.logs[i].kind == LOGDRV_ASCIICAST) {
-				if (cfg.logs[i].path == NULL || cfg.logs[i].path[0] == '\0' ||
-				    !in_argv(cfg.logs[i].path, args, lens, n))
+				const char *path = cfg.logs[i].path;
+				if (path == NULL || path[0] == '\0' ||
+				    (path != cfg.logs[i].path_owned && !in_argv(path, args, lens, n)))
 					abort();
 			}
 		}

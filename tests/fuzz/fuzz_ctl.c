@@ -6,19 +6,19 @@
  * is the fifo's byte stream. Checked against a reference written here from
  * the contract in ctl.h (and conmon's format): every complete line up to
  * CTL_LINE_MAX bytes is handled exactly once, in order; a line is accepted
- * exactly when it is the right number of unsigned decimal fields separated
- * by blanks, in range (type 1 or 2; sizes up to 65535), and then the right
- * callback fires with the right numbers; overlong lines and the pending
- * unterminated tail do nothing. The same stream fed whole must give the
+ * exactly when sscanf("%ld %ld %ld") finds its numbers (the rest of the
+ * line ignored), the type is 1 or 2 and a resize's sizes are 0-65535, and
+ * then the right callback fires with the right numbers; overlong lines and
+ * the pending unterminated tail do nothing. The same stream fed whole must give the
  * same calls as fed in pieces. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include "shim/ctl.h"
@@ -125,41 +125,31 @@ static void feeder_close(struct feeder *f)
 	loop_free(f->loop);
 }
 
-/* The reference: one line without its newline. */
+/* The reference: one line without its newline, through the C library's
+ * own sscanf, as conmon reads it (it sees the line up to a NUL). */
 static bool ref_parse(const char *s, size_t len, int fields, struct call *out)
 {
-	unsigned long v[3];
-	size_t p = 0;
-	for (int i = 0; i < fields; i++) {
-		if (i > 0) {
-			size_t blanks = 0;
-			while (p < len && (s[p] == ' ' || s[p] == '\t'))
-				p++, blanks++;
-			if (blanks == 0)
-				return false;
-		}
-		size_t digits = 0;
-		v[i] = 0;
-		while (p < len && s[p] >= '0' && s[p] <= '9') {
-			if (v[i] <= 1000000)
-				v[i] = v[i] * 10 + (unsigned long)(s[p] - '0');
-			p++, digits++;
-		}
-		if (digits == 0)
-			return false;
-		unsigned long max = (i == 0 && fields == 3) ? 1000 : 65535;
-		if (v[i] > max)
-			return false;
-	}
-	if (p != len)
+	char *buf = malloc(len + 1);
+	if (buf == NULL)
+		abort();
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	long v[3];
+	int n = fields == 3 ? sscanf(buf, "%ld %ld %ld", &v[0], &v[1], &v[2]) : sscanf(buf, "%ld %ld", &v[0], &v[1]);
+	free(buf);
+	if (n != fields)
 		return false;
-	if (fields == 3) {
-		if (v[0] != 1 && v[0] != 2)
-			return false;
-		*out = (struct call){(int)v[0], v[0] == 1 ? (unsigned)v[1] : 0, v[0] == 1 ? (unsigned)v[2] : 0};
-	} else {
-		*out = (struct call){CTL_RESIZE, (unsigned)v[0], (unsigned)v[1]};
+	const long *size = fields == 3 ? v + 1 : v;
+	int type = fields == 3 ? (int)v[0] : CTL_RESIZE;
+	if (fields == 3 && v[0] != 1 && v[0] != 2)
+		return false;
+	if (type == CTL_REOPEN_LOG) {
+		*out = (struct call){CTL_REOPEN_LOG, 0, 0};
+		return true;
 	}
+	if (size[0] < 0 || size[0] > 65535 || size[1] < 0 || size[1] > 65535)
+		return false;
+	*out = (struct call){CTL_RESIZE, (unsigned)size[0], (unsigned)size[1]};
 	return true;
 }
 

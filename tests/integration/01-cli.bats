@@ -1,6 +1,7 @@
 # Command line (conmon-interface.md §0, §1): --version, and every validation
-# error, which must come before daemonizing: exit 1, a message that names the
-# problem, nothing on the sync pipe, nothing created. No root needed.
+# error, which must come before daemonizing: exit 1, conmon 2.1.6's message,
+# nothing on the sync pipe, nothing created. No root needed.
+# (12-conmon-diff.bats compares many more command lines with conmon itself.)
 bats_require_minimum_version 1.5.0
 load lib
 
@@ -76,39 +77,39 @@ expect_invalid() {
 
 @test "cli: missing --cid" {
 	without -c
-	expect_invalid 'container id not provided' "${ARGS[@]}"
+	expect_invalid 'Container ID not provided\. Use --cid' "${ARGS[@]}"
 }
 
 @test "cli: missing --cuuid" {
 	without -u
-	expect_invalid 'container uuid not provided' "${ARGS[@]}"
+	expect_invalid 'Container UUID not provided\. Use --cuuid' "${ARGS[@]}"
 }
 
 @test "cli: missing --runtime" {
 	without -r
-	expect_invalid 'runtime path not provided' "${ARGS[@]}"
+	expect_invalid 'Runtime path not provided\. Use --runtime' "${ARGS[@]}"
 }
 
 @test "cli: --runtime that is not executable" {
 	without -r
 	echo '#!/bin/sh' >"$D/noexec"
 	chmod 0644 "$D/noexec"
-	expect_invalid "runtime path $D/noexec is not valid.*permission denied" "${ARGS[@]}" -r "$D/noexec"
+	expect_invalid "Runtime path $D/noexec is not valid.*Permission denied" "${ARGS[@]}" -r "$D/noexec"
 }
 
 @test "cli: --runtime that does not exist" {
 	without -r
-	expect_invalid 'runtime path /nonexistent/runc is not valid.*no such file' "${ARGS[@]}" -r /nonexistent/runc
+	expect_invalid 'Runtime path /nonexistent/runc is not valid.*No such file' "${ARGS[@]}" -r /nonexistent/runc
 }
 
 @test "cli: missing -l/--log-path" {
 	without -l
-	expect_invalid 'log driver not provided' "${ARGS[@]}"
+	expect_invalid 'Log driver not provided\. Use --log-path' "${ARGS[@]}"
 }
 
 @test "cli: unknown log driver" {
 	without -l
-	expect_invalid 'no such log driver.*bogus' "${ARGS[@]}" -l "bogus:$D/ctr.log"
+	expect_invalid 'No such log driver bogus' "${ARGS[@]}" -l "bogus:$D/ctr.log"
 }
 
 @test "cli: k8s-file with --log-tag" {
@@ -116,20 +117,20 @@ expect_invalid() {
 }
 
 @test "cli: -e without --exec-process-spec" {
-	expect_invalid 'exec process spec path not provided' "${VALID[@]}" -e
+	expect_invalid 'Exec process spec path not provided\. Use --exec-process-spec' "${VALID[@]}" -e
 }
 
 @test "cli: --exec-attach without -e" {
-	expect_invalid 'can only be specified with (--)?exec' "${VALID[@]}" --exec-attach
+	expect_invalid 'Attach can only be specified with exec' "${VALID[@]}" --exec-attach
 }
 
 @test "cli: --exec-attach without --api-version (legacy exec)" {
 	without --api-version
-	expect_invalid 'exec-attach|non-legacy exec' "${ARGS[@]}" -e --exec-process-spec "$D/spec.json" --exec-attach
+	expect_invalid 'Attach can only be specified for a non-legacy exec session' "${ARGS[@]}" -e --exec-process-spec "$D/spec.json" --exec-attach
 }
 
 @test "cli: bad --log-level" {
-	expect_invalid 'no such log level.*bogus' "${VALID[@]}" --log-level bogus
+	expect_invalid 'No such log level bogus' "${VALID[@]}" --log-level bogus
 }
 
 @test "cli: --log-level accepts every level name in any case" {
@@ -148,9 +149,41 @@ expect_invalid() {
 }
 
 @test "cli: unknown option" {
-	expect_invalid 'option parsing failed.*--bogus' "${VALID[@]}" --bogus
+	expect_invalid 'option parsing failed: Unknown option --bogus' "${VALID[@]}" --bogus
 }
 
 @test "cli: option missing its value at the end" {
-	expect_invalid 'option parsing failed.*timeout' "${VALID[@]}" --timeout
+	expect_invalid 'option parsing failed: Missing argument for --timeout' "${VALID[@]}" --timeout
+}
+
+@test "cli: blank -l" {
+	without -l
+	expect_invalid 'log-path must not be empty' "${ARGS[@]}" -l ''
+}
+
+@test "cli: k8s-file without a file name" {
+	without -l
+	expect_invalid 'k8s-file requires a filename' "${ARGS[@]}" -l k8s-file:
+}
+
+@test "cli: one bad -l among good ones" {
+	expect_invalid 'No such log driver foo' "${VALID[@]}" -l none -l foo:x -l bar:y
+}
+
+@test "cli: negative --exit-delay" {
+	expect_invalid 'Delay before invoking exit command must be greater than or equal to 0' "${VALID[@]}" --exit-delay -1
+}
+
+@test "cli: --restore with -e" {
+	expect_invalid "Cannot use 'exec' and 'restore' at the same time" "${VALID[@]}" -e --restore "$D/ck" \
+		--exec-process-spec "$D/spec.json"
+}
+
+@test "cli: journald with a container id of 12 characters" {
+	without -c
+	expect_invalid 'Container ID must be longer than 12 characters' "${ARGS[@]}" -c 0123456789ab -l journald
+}
+
+@test "cli: --timeout not a number (glib's message)" {
+	expect_invalid 'option parsing failed: Cannot parse integer value .abc. for --timeout' "${VALID[@]}" --timeout abc
 }

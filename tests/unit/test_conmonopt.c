@@ -119,6 +119,35 @@ static void test_table_matches_conmon(void **state)
 			fail_msg("--%s is missing from the table", expected[i].name);
 }
 
+/* conmon 2.1.6 declares four options G_OPTION_ARG_INT or _INT64; glib reads
+ * (and refuses) their values itself, so the daemon must know exactly these.
+ * Every other value is a string to glib, ptyshim's numbers and 2.2's
+ * --log-max-files included. */
+static void test_integer_options_as_conmon(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		enum conmonopt_int integer;
+	} ints[] = {
+		{"exit-delay", CONMONOPT_INT},
+		{"timeout", CONMONOPT_INT},
+		{"log-size-max", CONMONOPT_INT64},
+		{"log-global-size-max", CONMONOPT_INT64},
+	};
+	for (size_t i = 0; i < conmonopt_count; i++) {
+		const struct conmonopt *o = &conmonopt_table[i];
+		enum conmonopt_int want = CONMONOPT_NOT_INT;
+		for (size_t j = 0; j < sizeof(ints) / sizeof(ints[0]); j++)
+			if (strcmp(ints[j].name, o->name) == 0)
+				want = ints[j].integer;
+		if (o->integer != want)
+			fail_msg("--%s: integer kind %d, conmon: %d", o->name, o->integer, want);
+		if (o->integer != CONMONOPT_NOT_INT && !o->takes_value)
+			fail_msg("--%s: an integer option must take a value", o->name);
+	}
+}
+
 static void test_aliases_share_an_id(void **state)
 {
 	(void)state;
@@ -418,6 +447,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_matches_conmon),
+		cmocka_unit_test(test_integer_options_as_conmon),
 		cmocka_unit_test(test_aliases_share_an_id),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_walk_value_forms),

@@ -1,4 +1,4 @@
-/* Unit tests for ctl: the strict parser of conmon's control-fifo lines
+/* Unit tests for ctl: the parser of conmon's control-fifo lines
  * ("1 ROWS COLS", "2 X Y" on ctl, "ROWS COLS" on winsz) and the per-fifo
  * line assembly behind them, whose promises are: every complete line is
  * handled exactly once, a line may arrive in pieces, a bad or overlong line
@@ -212,6 +212,57 @@ static void test_parse_good(void **state)
 	assert_int_equal(m.b, 120);
 }
 
+static void expect_resize(const char *line, int fields, unsigned rows, unsigned cols)
+{
+	struct parsed m = parse_ok(line, fields);
+	assert_int_equal(m.type, CTL_RESIZE);
+	if (m.a != rows || m.b != cols)
+		fail_msg("\"%s\": %ux%u, expected %ux%u", line, m.a, m.b, rows, cols);
+}
+
+/* conmon 2.1.6 reads a line with sscanf("%d %d %d"): checked against
+ * /usr/bin/conmon by writing each line to a container's ctl fifo. */
+static void test_parse_like_conmon(void **state)
+{
+	(void)state;
+	struct {
+		const char *line;
+		unsigned rows, cols;
+	} cases[] = {
+		{"1 2 2 3", 2, 2},	  /* extra fields ignored */
+		{"01 007 0099", 7, 99},	  /* leading zeros */
+		{"1 +5 +6", 5, 6},	  /* signs */
+		{"  1   11 12", 11, 12},  /* leading blanks */
+		{"1\t13\t14", 13, 14},
+		{"1 15 16 junk", 15, 16}, /* trailing text */
+		{"1 17 18x", 17, 18},
+		{"1+24+25", 24, 25}, /* a sign ends the previous number */
+		{"1 29 30\r", 29, 30},
+		{"+1 31 32", 31, 32},
+		{"1 36 37.9", 36, 37},
+		{"1 0 0", 0, 0},
+		{"1 -0 5", 0, 5},
+		{"1 000000000000000000000000040 5", 40, 5},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_resize(cases[i].line, 3, cases[i].rows, cases[i].cols);
+	expect_resize("30 100 extra", 2, 30, 100);
+	expect_resize(" 007\t8", 2, 7, 8);
+	struct parsed m;
+	/* A reopen's numbers are not looked at. */
+	m = parse_ok("2 -1 99999999999", 3);
+	assert_int_equal(m.type, CTL_REOPEN_LOG);
+	m = parse_ok("02 0 0 0", 3);
+	assert_int_equal(m.type, CTL_REOPEN_LOG);
+	/* After the last number anything goes, even a NUL. */
+	m = parse_ok("1 30 100 ", 3);
+	assert_int_equal(m.b, 100);
+	char warning[1024];
+	assert_int_equal(parse_line("1 30 100\0x", 10, 3, &m, warning, sizeof(warning)), 1);
+	assert_string_equal(warning, "");
+	assert_int_equal(m.b, 100);
+}
+
 static void test_parse_bad(void **state)
 {
 	(void)state;
@@ -219,41 +270,38 @@ static void test_parse_bad(void **state)
 	BAD2("");
 	BAD3(" ");
 	BAD3("garbage");
-	BAD3("1 30 100x");
-	BAD3("1 30x 100");
+	BAD3("1 30x 100"); /* conmon: sscanf stops at the x with 2 numbers */
+	BAD3("1 19x 20");
 	BAD3("x1 30 100");
-	BAD3("1 30 100 ");
 	BAD3("1,30,100");
-	/* Negative numbers and explicit signs. */
-	BAD3("-1 30 100");
+	BAD3("0x1 33 34");
+	BAD3("1 1e2 35");
+	BAD3("1 - 30 100");
+	BAD3("1 +-30 100");
+	/* On purpose: sizes outside 0-65535 (conmon wraps them). */
 	BAD3("1 -30 100");
 	BAD3("1 30 -100");
-	BAD3("+1 30 100");
 	BAD2("-30 100");
-	/* Overflow: past the 16-bit window size, and past any integer type. */
 	BAD3("1 65536 100");
 	BAD3("1 30 65536");
 	BAD3("1 99999999999999999999999999 100");
 	BAD3("1 30 18446744073709551617");
-	BAD3("4294967297 30 100");
 	BAD2("4294967296 100");
 	BAD2("30 4294967396");
-	/* Field count. */
+	/* Too few numbers. */
 	BAD3("1");
 	BAD3("1 30");
-	BAD3("1 30 100 5");
 	BAD2("30");
-	BAD2("30 100 5");
-	BAD2("1 30 100");
-	/* Unknown message types. */
+	/* Unknown message types, however written. */
+	BAD3("-1 30 100");
 	BAD3("0 30 100");
 	BAD3("3 30 100");
 	BAD3("999 30 100");
+	BAD3("4294967297 30 100");
 	/* Not numbers at all / control bytes. */
 	BAD3("1 3O 100");
 	BAD3("\x01\x02\x03");
 	parse_bad("1 30\0 100", 9, 3);
-	parse_bad("1 30 100\0", 9, 3);
 	/* A length shorter than the string: only that much is looked at. */
 	parse_bad("1 30 100", 4, 3);
 }
@@ -301,7 +349,7 @@ static void test_feed_multi_line(void **state)
 	assert_int_equal(c.cols[2], 160);
 
 	/* Bad lines in between are skipped, the good ones around them still count. */
-	feed(ctl, CTL_FIFO_CTL, "junk\n1 1 2\n\n1 2 3x\n9 9 9\n1 3 4\n");
+	feed(ctl, CTL_FIFO_CTL, "junk\n1 1 2\n\n1 2x 3\n9 9 9\n1 3 4\n");
 	assert_int_equal(c.resizes, 5);
 	assert_int_equal(c.rows[3], 1);
 	assert_int_equal(c.cols[3], 2);
@@ -359,9 +407,11 @@ static void test_feed_fifos_independent(void **state)
 	assert_int_equal(c.resizes, 2);
 	assert_int_equal(c.rows[1], 30);
 	assert_int_equal(c.cols[1], 100);
-	/* A ctl-format line on winsz is one field too many. */
+	/* A ctl-format line on winsz: conmon's sscanf takes its first two numbers. */
 	feed(ctl, CTL_FIFO_WINSZ, "1 30 100\n");
-	assert_int_equal(c.resizes, 2);
+	assert_int_equal(c.resizes, 3);
+	assert_int_equal(c.rows[2], 1);
+	assert_int_equal(c.cols[2], 30);
 	feeder_free(ctl);
 }
 
@@ -564,6 +614,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_like_conmon),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_feed_one_line),
 		cmocka_unit_test(test_feed_multi_line),
