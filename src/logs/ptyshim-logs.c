@@ -1,6 +1,7 @@
 /* ptyshim-logs: print, follow, filter, replay or export a container's
  * k8s-file log together with its rotated files (PATH.K .. PATH.1, PATH,
- * oldest first), or replay an asciicast recording.
+ * oldest first), or replay an asciicast recording; or show the screen
+ * either of them drew (--screen).
  *
  * Records flow from k8sread (or acastread) through one filter into one of
  * five sinks: print (as podman logs), tail (collect, then print), replay

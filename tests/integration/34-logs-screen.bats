@@ -344,12 +344,9 @@ check_replay_from() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	# A later segment's header resizes too.
-	{
-		echo '{"version": 2, "width": 10, "height": 5, "timestamp": 1795893862}'
-		echo '[0.1, "o", "0123456789abc"]'
-		echo '{"version": 2, "width": 20, "height": 5, "timestamp": 1795893863}'
-		echo '[0.1, "o", "\r\n0123456789abcdefghij"]'
-	} >"$D/seg.cast"
+	printf '%s\n' '{"version": 2, "width": 10, "height": 5, "timestamp": 1795893862}' '[0.1, "o", "0123456789abc"]' \
+		'{"version": 2, "width": 20, "height": 5, "timestamp": 1795893863}' '[0.1, "o", "\r\n0123456789abcdefghij"]' \
+		>"$D/seg.cast"
 	run --separate-stderr "$LOGS" --screen "$D/seg.cast"
 	[ "$status" -eq 0 ]
 	[ "$output" = $'0123456789\nabc\n0123456789abcdefghij' ]
