@@ -2,7 +2,10 @@
  * Its output ('o') events reach the sink as stdout records without a line
  * end, stamped with absolute times: a segment's events are timed from its
  * own header (from the previous event when the header has no timestamp),
- * and never go backwards. The sink sees the first header first. */
+ * and never go backwards. The sink sees the first header first. A sink
+ * that follows the size (sink_follows_size) is also told of resizes: 'r'
+ * events and the size of each later segment's header; one it refuses, or
+ * an 'r' event that is not COLSxROWS, is a warning. */
 #ifndef PTYSHIM_LOGS_ACASTIN_H
 #define PTYSHIM_LOGS_ACASTIN_H
 

@@ -7,18 +7,12 @@
 #ifndef PTYSHIM_LOGS_EXPORT_H
 #define PTYSHIM_LOGS_EXPORT_H
 
-#include <stdbool.h>
-
 #include "logs/out.h"
 #include "logs/sink.h"
+#include "logs/termsize.h"
 
-struct export_options {
-	const char *path;  /* NULL: no export */
-	bool has_size;     /* else the size of the terminal on stdout, stdin or stderr, or 80x24 */
-	unsigned cols, rows;
-};
-
-/* Opens (creates) the file; dies when it cannot. */
-struct sink *export_sink_new(struct out *out, const struct export_options *opts);
+/* Opens (creates) path; dies when it cannot. The size: --size, else the
+ * size of the terminal on stdout, stdin or stderr, else 80x24. */
+struct sink *export_sink_new(struct out *out, const char *path, const struct termsize *size);
 
 #endif

@@ -8,10 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "logs/capture.h"
 #include "logs/dispatch.h"
 #include "logs/endcond.h"
-#include "logs/export.h"
 #include "logs/replay.h"
+#include "logs/termsize.h"
 
 struct logs_options {
 	const char *path;      /* LOGFILE */
@@ -22,8 +23,10 @@ struct logs_options {
 	long long tail;        /* --tail; -1: everything */
 	struct record_filter filter;  /* --stream, --since, --until */
 	struct endcond_options end;   /* --exit-file, --exit-dir, --cid, --pidfile */
-	struct replay_options timing; /* --speed, --idle-limit */
-	struct export_options export; /* --asciicast, --size */
+	struct replay_options timing; /* --speed, --idle-limit, --from */
+	const char *export_path;      /* --asciicast; NULL: none */
+	struct capture_options screen; /* --screen, --escapes, --at */
+	struct termsize size;         /* --size */
 	int64_t now;           /* what relative times (--since 10m) count back from */
 };
 

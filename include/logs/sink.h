@@ -1,10 +1,14 @@
-/* sink: where ptyshim-logs' records go, one interface for the four outputs
- * (print, tail, replay, export), as the shim's log drivers share logdrv.
+/* sink: where ptyshim-logs' records go, one interface for the five outputs
+ * (print, tail, replay, export, capture), as the shim's log drivers share
+ * logdrv.
  * The caller hands every record that passed the filter to record(), in log
  * order, then calls end() once, then destroy(). A sink writes through the
  * struct out it was made with and fails through die(). */
 #ifndef PTYSHIM_LOGS_SINK_H
 #define PTYSHIM_LOGS_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "base/stream.h"
 #include "logfmt/acastread.h"
@@ -18,6 +22,11 @@ struct sink_ops {
 	/* The input is an asciicast recording and this is its first header.
 	 * Optional. */
 	void (*recording)(struct sink *s, const struct acast_info *info);
+	/* The terminal was resized to cols x rows at ts_ns (an asciicast 'r'
+	 * event, or a later segment's header), in order with the records.
+	 * NULL, or why the size is refused (the caller warns). Optional: a
+	 * sink without it is not told, and bad resize events are not checked. */
+	const char *(*resize)(struct sink *s, unsigned cols, unsigned rows, int64_t ts_ns);
 	/* Everything the log held when following began has been passed on;
 	 * records from now on are new. Optional. */
 	void (*caught_up)(struct sink *s);
@@ -40,6 +49,16 @@ static inline void sink_recording(struct sink *s, const struct acast_info *info)
 {
 	if (s->ops->recording)
 		s->ops->recording(s, info);
+}
+
+static inline bool sink_follows_size(const struct sink *s)
+{
+	return s->ops->resize != NULL;
+}
+
+static inline const char *sink_resize(struct sink *s, unsigned cols, unsigned rows, int64_t ts_ns)
+{
+	return s->ops->resize ? s->ops->resize(s, cols, rows, ts_ns) : NULL;
 }
 
 static inline void sink_caught_up(struct sink *s)

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "base/util.h"
-#include "client/term.h"
 #include "logfmt/asciicast.h"
 #include "logfmt/logtime.h"
 #include "logs/die.h"
@@ -94,37 +93,21 @@ static const struct sink_ops export_ops = {
 	.destroy = export_destroy,
 };
 
-static void terminal_size(unsigned *cols, unsigned *rows)
+struct sink *export_sink_new(struct out *out, const char *path, const struct termsize *size)
 {
-	static const int fds[] = {STDOUT_FILENO, STDIN_FILENO, STDERR_FILENO};
-	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
-		unsigned short r, c;
-		if (term_winsize(fds[i], &r, &c) == 0) {
-			*cols = c;
-			*rows = r;
-			return;
-		}
-	}
-	*cols = 80;
-	*rows = 24;
-}
-
-struct sink *export_sink_new(struct out *out, const struct export_options *opts)
-{
+	static const int terminals[] = {STDOUT_FILENO, STDIN_FILENO, STDERR_FILENO};
 	struct export_sink *e = xcalloc(1, sizeof(*e));
 	e->sink.ops = &export_ops;
 	e->out = out;
-	e->cols = opts->cols;
-	e->rows = opts->rows;
-	if (!opts->has_size)
-		terminal_size(&e->cols, &e->rows);
-	if (strcmp(opts->path, "-") == 0) {
+	bool from_terminal;
+	termsize_resolve(size, terminals, ARRAY_SIZE(terminals), &e->cols, &e->rows, &from_terminal);
+	if (strcmp(path, "-") == 0) {
 		e->file = out_add_file(out, STDOUT_FILENO, "stdout");
 	} else {
-		int fd = open(opts->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
 		if (fd < 0)
-			die("%s: %s", opts->path, strerror(errno));
-		e->file = out_add_file(out, fd, opts->path);
+			die("%s: %s", path, strerror(errno));
+		e->file = out_add_file(out, fd, path);
 	}
 	return &e->sink;
 }

@@ -13,6 +13,7 @@
 #include "logfmt/acastread.h"
 #include "logfmt/logtime.h"
 #include "logs/die.h"
+#include "screen/screen.h"
 
 #define PROG "ptyshim-logs"
 
@@ -21,7 +22,7 @@ static const char usage_text[] =
 	"Print a container's k8s-file log, with its rotated files LOGFILE.K ... LOGFILE.1\n"
 	"first, as podman logs does: F records end a line, P records do not. stdout\n"
 	"records go to stdout, stderr records to stderr. LOGFILE may also be an asciicast\n"
-	"v2 recording (-l asciicast:PATH), which is printed or replayed.\n"
+	"v2 recording (-l asciicast:PATH), which is printed, replayed or shown (--screen).\n"
 	"\n"
 	"  -t, --timestamps      start each line with its record's timestamp, as logged\n"
 	"      --since TIME      only records at or after TIME\n"
@@ -49,15 +50,25 @@ static const char usage_text[] =
 	"                        the exit file); for any other log, when a file \"exit\"\n"
 	"                        appears beside it (ptyshim's --persist-dir). If none of\n"
 	"                        that ever happens, it follows until interrupted.\n"
+	"      --screen          print the screen as the log left it, as text (like tmux\n"
+	"                        capture-pane -p); stdout and stderr both drew on it\n"
+	"  -e, --escapes         ... with its colours and attributes, as escape sequences\n"
+	"                        (like capture-pane -e)\n"
+	"      --at TIME         ... as it was at TIME (records up to and including TIME)\n"
 	"      --replay          play the output on this terminal with its original timing;\n"
 	"                        when stdin is a terminal, space pauses and resumes, q quits\n"
+	"      --from TIME       ... from the screen at TIME: one repaint of what records\n"
+	"                        before TIME drew, then the rest with its timing\n"
 	"      --speed X         replay X times faster (default 1)\n"
 	"      --idle-limit S    replay no pause longer than S seconds (default: none, or\n"
 	"                        the recording's idle_time_limit)\n"
 	"      --asciicast OUT   export the log as an asciicast v2 recording to OUT (- for\n"
 	"                        stdout); stdout and stderr records both become output\n"
-	"      --size COLSxROWS  terminal size in the export (default: this terminal's,\n"
-	"                        else 80x24)\n"
+	"      --size COLSxROWS  terminal size of a k8s-file log, which records none: for\n"
+	"                        --asciicast (default: the terminal on stdout, stdin or\n"
+	"                        stderr, else 80x24), --screen and --from (default: the\n"
+	"                        terminal on stdout, else 80x24). A recording has its own\n"
+	"                        (its header, then its resize events)\n"
 	"      --strict          exit 2 if any record was corrupt (default: warn, exit 0)\n"
 	"  -h, --help            this text\n"
 	"      --version         version\n"
@@ -187,16 +198,40 @@ static void set_idle_limit(struct logs_options *o, const char *flag, const char 
 	o->timing.idle_limit = parse_seconds(flag, arg);
 }
 
+static void set_from(struct logs_options *o, const char *flag, const char *arg)
+{
+	o->timing.from = parse_time(flag, arg, o->now);
+	o->timing.has_from = true;
+}
+
+static void set_screen(struct logs_options *o, const char *flag, const char *arg)
+{
+	(void)flag, (void)arg;
+	o->screen.on = true;
+}
+
+static void set_escapes(struct logs_options *o, const char *flag, const char *arg)
+{
+	(void)flag, (void)arg;
+	o->screen.colours = true;
+}
+
+static void set_at(struct logs_options *o, const char *flag, const char *arg)
+{
+	o->screen.at = parse_time(flag, arg, o->now);
+	o->screen.has_at = true;
+}
+
 static void set_asciicast(struct logs_options *o, const char *flag, const char *arg)
 {
-	o->export.path = nonempty_path(flag, arg);
+	o->export_path = nonempty_path(flag, arg);
 }
 
 static void set_size(struct logs_options *o, const char *flag, const char *arg)
 {
-	if (acast_parse_size(arg, strlen(arg), &o->export.cols, &o->export.rows) < 0)
+	if (acast_parse_size(arg, strlen(arg), &o->size.cols, &o->size.rows) < 0)
 		die("%s: bad size '%s' (COLSxROWS, e.g. 80x24)", flag, arg);
-	o->export.has_size = true;
+	o->size.given = true;
 }
 
 static void set_strict(struct logs_options *o, const char *flag, const char *arg)
@@ -242,6 +277,10 @@ static const struct opt_spec specs[] = {
 	{"--replay", 0, false, set_replay},
 	{"--speed", 0, true, set_speed},
 	{"--idle-limit", 0, true, set_idle_limit},
+	{"--from", 0, true, set_from},
+	{"--screen", 0, false, set_screen},
+	{"--escapes", 'e', false, set_escapes},
+	{"--at", 0, true, set_at},
 	{"--asciicast", 0, true, set_asciicast},
 	{"--size", 0, true, set_size},
 	{"--strict", 0, false, set_strict},
@@ -309,15 +348,56 @@ static void take_path(struct logs_options *o, int argc, char **argv)
 		die("empty LOGFILE");
 }
 
+/* What --screen does not go with: it shows one moment, from the whole log. */
+static const char *screen_conflict(const struct logs_options *o)
+{
+	if (o->replay)
+		return "--replay";
+	if (o->export_path)
+		return "--asciicast";
+	if (o->follow)
+		return "--follow";
+	if (o->tail >= 0)
+		return "--tail";
+	if (o->timestamps)
+		return "--timestamps";
+	if (o->filter.has_since)
+		return "--since";
+	if (o->filter.has_until)
+		return "--until (--at gives an earlier screen)";
+	if (o->filter.stream)
+		return "--stream";
+	return NULL;
+}
+
+/* --size and the moment options, each with what it needs. */
+static void check_screen_options(const struct logs_options *o)
+{
+	const char *conflict = o->screen.on ? screen_conflict(o) : NULL;
+	if (conflict)
+		die("--screen does not go with %s", conflict);
+	if ((o->screen.colours || o->screen.has_at) && !o->screen.on)
+		die("%s needs --screen", o->screen.colours ? "--escapes" : "--at");
+	if (o->timing.has_from && !o->replay)
+		die("--from needs --replay");
+	bool modelled = o->screen.on || o->timing.has_from;
+	if (o->size.given && !o->export_path && !modelled)
+		die("--size needs --asciicast, --screen or --replay --from");
+	const char *why = screen_size_error(o->size.rows, o->size.cols);
+	if (o->size.given && modelled && why)
+		die("--size: %ux%u %s", o->size.cols, o->size.rows, why);
+}
+
 /* In this order: the first that fails is the one reported. */
 static void check_combinations(const struct logs_options *o)
 {
 	const struct endcond_options *e = &o->end;
-	if (o->replay && o->export.path)
+	check_screen_options(o);
+	if (o->replay && o->export_path)
 		die("--replay and --asciicast: choose one");
-	if (o->follow && (o->replay || o->export.path))
+	if (o->follow && (o->replay || o->export_path))
 		die("--follow works with printing only, not with %s", o->replay ? "--replay" : "--asciicast");
-	if (o->tail >= 0 && (o->replay || o->export.path))
+	if (o->tail >= 0 && (o->replay || o->export_path))
 		die("--tail works with printing only");
 	if ((e->exit_file || e->exit_dir || e->cid || e->pidfile) && !o->follow)
 		die("%s needs --follow", e->exit_file  ? "--exit-file"
@@ -330,8 +410,6 @@ static void check_combinations(const struct logs_options *o)
 		die("--cid needs --exit-dir or --pidfile");
 	if (o->filter.has_since && o->filter.has_until && o->filter.until < o->filter.since)
 		die("--until is before --since");
-	if (o->export.has_size && !o->export.path)
-		die("--size needs --asciicast");
 	if ((o->timing.speed != 1.0 || o->timing.idle_limit >= 0) && !o->replay)
 		die("%s needs --replay", o->timing.speed != 1.0 ? "--speed" : "--idle-limit");
 }
@@ -359,8 +437,11 @@ void opts_parse(struct logs_options *o, int argc, char **argv)
 
 void opts_check_recording(const struct logs_options *o)
 {
-	if (o->follow || o->export.path || o->tail >= 0 || o->filter.has_since || o->filter.has_until ||
+	if (o->follow || o->export_path || o->tail >= 0 || o->filter.has_since || o->filter.has_until ||
 	    o->filter.stream || o->timestamps)
-		die("%s: an asciicast recording can only be printed or replayed (--replay, --speed, --idle-limit)",
+		die("%s: an asciicast recording can only be printed, replayed (--replay, --speed, --idle-limit, "
+		    "--from) or shown (--screen, --escapes, --at)",
 		    o->path);
+	if (o->size.given)
+		die("%s: --size: an asciicast recording has its own size", o->path);
 }

@@ -1,10 +1,12 @@
 /* ptyshim-logs: print, follow, filter, replay or export a container's
  * k8s-file log together with its rotated files (PATH.K .. PATH.1, PATH,
- * oldest first), or replay an asciicast recording.
+ * oldest first), or replay an asciicast recording; or show the screen
+ * either of them drew (--screen).
  *
  * Records flow from k8sread (or acastread) through one filter into one of
- * four sinks: print (as podman logs), tail (collect, then print), replay
- * (write with the original timing) or export (asciicast v2).
+ * five sinks: print (as podman logs), tail (collect, then print), replay
+ * (write with the original timing), export (asciicast v2) or capture (the
+ * screen they drew).
  * Exit status: 0, 1 for bad usage or a fatal I/O error, 2 with --strict
  * when a record was corrupt. */
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include "base/util.h"
 #include "logfmt/k8sread.h"
 #include "logs/acastin.h"
+#include "logs/capture.h"
 #include "logs/chain.h"
 #include "logs/die.h"
 #include "logs/dispatch.h"
@@ -28,10 +31,12 @@
 
 static struct sink *sink_for(const struct logs_options *o, struct out *out)
 {
+	if (o->screen.on)
+		return capture_sink_new(out, &o->screen, o->path, &o->size);
 	if (o->replay)
-		return replay_sink_new(out, &o->timing);
-	if (o->export.path)
-		return export_sink_new(out, &o->export);
+		return replay_sink_new(out, &o->timing, o->path, &o->size);
+	if (o->export_path)
+		return export_sink_new(out, o->export_path, &o->size);
 	if (o->tail >= 0)
 		return tail_sink_new(out, o->timestamps, (size_t)o->tail);
 	return print_sink_new(out, o->timestamps);

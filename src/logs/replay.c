@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "client/term.h"
 #include "logs/die.h"
+#include "logs/model.h"
 
 struct replay_sink {
 	struct sink sink;
@@ -27,6 +28,10 @@ struct replay_sink {
 	int64_t prev_abs;
 	int64_t paused_total;
 	bool keys;           /* the terminal on stdin controls the replay */
+	bool has_from;       /* --from: records before it only go into the model */
+	int64_t from;
+	bool from_painted;   /* the model's repaint is out; records play from now */
+	struct model model;
 };
 
 /* The handlers find the terminal's state in client/term, the one place
@@ -168,13 +173,54 @@ static void replay_wait(struct replay_sink *r, int64_t abs)
 	}
 }
 
+/* The screen at --from, at once; the replay's timeline starts at --from,
+ * or at the first record when none came before it. */
+static void replay_paint_from(struct replay_sink *r)
+{
+	size_t len;
+	char *paint = screen_repaint(model_screen(&r->model), &len);
+	out_write(r->out, &r->out->std_out, paint, len);
+	free(paint);
+	r->from_painted = true;
+	if (r->model.fed) {
+		r->started = true;
+		r->start_mono = mono_ns();
+		r->prev_abs = r->from;
+	}
+	model_free(&r->model);
+}
+
+/* Whether something stamped ts_ns comes before --from, and so only shapes
+ * the screen the replay starts from. */
+static bool replay_before_from(struct replay_sink *r, int64_t ts_ns)
+{
+	if (!r->has_from || r->from_painted)
+		return false;
+	if (ts_ns < r->from)
+		return true;
+	replay_paint_from(r);
+	return false;
+}
+
 static void replay_record(struct sink *s, const struct k8s_record *rec)
 {
 	struct replay_sink *r = (struct replay_sink *)s;
+	if (replay_before_from(r, rec->ts_ns)) {
+		model_record(&r->model, rec);
+		return;
+	}
 	replay_wait(r, rec->ts_ns);
 	out_write(r->out, &r->out->std_out, rec->data, rec->len);
 	if (!rec->partial)
 		out_write(r->out, &r->out->std_out, "\n", 1);
+}
+
+/* A terminal being replayed onto cannot be resized: only the model before
+ * --from follows the recording's size. */
+static const char *replay_resize(struct sink *s, unsigned cols, unsigned rows, int64_t ts_ns)
+{
+	struct replay_sink *r = (struct replay_sink *)s;
+	return replay_before_from(r, ts_ns) ? model_resize(&r->model, cols, rows) : NULL;
 }
 
 static void replay_recording(struct sink *s, const struct acast_info *info)
@@ -182,17 +228,24 @@ static void replay_recording(struct sink *s, const struct acast_info *info)
 	struct replay_sink *r = (struct replay_sink *)s;
 	if (!r->idle_given && info->idle_time_limit > 0)
 		r->idle_ns = (int64_t)(info->idle_time_limit * 1e9);
+	if (r->has_from)
+		model_recording(&r->model, info);
 }
 
 static void replay_end(struct sink *s)
 {
-	out_flush_all(((struct replay_sink *)s)->out);
+	struct replay_sink *r = (struct replay_sink *)s;
+	if (r->has_from && !r->from_painted)
+		replay_paint_from(r);
+	out_flush_all(r->out);
 }
 
 static void replay_destroy(struct sink *s)
 {
+	struct replay_sink *r = (struct replay_sink *)s;
 	term_restore();
-	free(s);
+	model_free(&r->model);
+	free(r);
 }
 
 static const struct sink_ops replay_ops = {
@@ -202,10 +255,23 @@ static const struct sink_ops replay_ops = {
 	.destroy = replay_destroy,
 };
 
-struct sink *replay_sink_new(struct out *out, const struct replay_options *opts)
+/* With --from, the model follows the recording's resizes too. */
+static const struct sink_ops replay_from_ops = {
+	.record = replay_record,
+	.recording = replay_recording,
+	.resize = replay_resize,
+	.end = replay_end,
+	.destroy = replay_destroy,
+};
+
+struct sink *replay_sink_new(struct out *out, const struct replay_options *opts, const char *source,
+			     const struct termsize *size)
 {
 	struct replay_sink *r = xcalloc(1, sizeof(*r));
-	r->sink.ops = &replay_ops;
+	r->sink.ops = opts->has_from ? &replay_from_ops : &replay_ops;
+	r->has_from = opts->has_from;
+	r->from = opts->from;
+	model_init(&r->model, source, size);
 	r->out = out;
 	r->speed = opts->speed;
 	r->idle_given = opts->idle_limit >= 0;
