@@ -29,6 +29,12 @@ int set_cloexec(int fd, bool on);
  * read_all returns the bytes read (< len only at EOF). */
 ssize_t read_all(int fd, void *buf, size_t len);
 int write_all(int fd, const void *buf, size_t len);
+/* write_all for an fd that may be non-blocking: whenever fd takes nothing
+ * (EAGAIN), wait(fd, ctx) decides: 0 to try again (after waiting for it
+ * in its own way), or -1 with errno to give up. write_all is this with no
+ * wait, so EAGAIN fails. 0 once everything is written; -1 with errno. */
+typedef int (*write_wait_fn)(int fd, void *ctx);
+int write_all_waiting(int fd, const void *buf, size_t len, write_wait_fn wait, void *ctx);
 /* writev until everything is written; modifies iov. */
 int writev_all(int fd, struct iovec *iov, int iovcnt);
 

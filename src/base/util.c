@@ -63,20 +63,29 @@ ssize_t read_all(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
-int write_all(int fd, const void *buf, size_t len)
+int write_all_waiting(int fd, const void *buf, size_t len, write_wait_fn wait, void *ctx)
 {
 	const char *p = buf;
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
 		}
-		p += n;
-		len -= (size_t)n;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EAGAIN; /* took nothing: the same as a full pipe */
+		if (errno != EAGAIN || wait == NULL || wait(fd, ctx) < 0)
+			return -1;
 	}
 	return 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	return write_all_waiting(fd, buf, len, NULL, NULL);
 }
 
 int writev_all(int fd, struct iovec *iov, int iovcnt)
