@@ -228,10 +228,7 @@ static ssize_t line_read(char **buf, size_t *cap, bool *eof)
 			*eof = true;
 			break;
 		}
-		if (len + 2 > *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			*buf = xrealloc(*buf, *cap);
-		}
+		*buf = xgrow(*buf, cap, len + 2, 256);
 		if (ch == '\n')
 			break;
 		(*buf)[len++] = ch;

@@ -72,4 +72,11 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* How growable buffers grow: the capacity that holds need bytes, from cap
+ * (first_cap when 0) doubled as often as it takes; cap itself when it is
+ * enough. */
+size_t grow_capacity(size_t cap, size_t need, size_t first_cap);
+/* p (xrealloc'd) with room for need bytes; *cap as grow_capacity says. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t first_cap);
+
 #endif

@@ -273,6 +273,25 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+size_t grow_capacity(size_t cap, size_t need, size_t first_cap)
+{
+	if (cap >= need)
+		return cap;
+	if (cap == 0)
+		cap = first_cap;
+	while (cap < need)
+		cap *= 2;
+	return cap;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t first_cap)
+{
+	if (*cap >= need)
+		return p;
+	*cap = grow_capacity(*cap, need, first_cap);
+	return xrealloc(p, *cap);
+}
+
 void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);

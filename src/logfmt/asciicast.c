@@ -14,13 +14,7 @@ void acast_text_append(struct acast_text *t, const void *data, size_t len)
 {
 	if (len == 0)
 		return;
-	if (t->len + len > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		while (cap < t->len + len)
-			cap *= 2;
-		t->data = xrealloc(t->data, cap);
-		t->cap = cap;
-	}
+	t->data = xgrow(t->data, &t->cap, t->len + len, 256);
 	memcpy(t->data + t->len, data, len);
 	t->len += len;
 }

@@ -36,9 +36,7 @@ void lineread_reset(struct lineread *lr)
 static void append(struct lineread *lr, const char *data, size_t len)
 {
 	if (lr->len + len > lr->cap) {
-		size_t cap = lr->cap ? lr->cap : 4096;
-		while (cap < lr->len + len)
-			cap *= 2;
+		size_t cap = grow_capacity(lr->cap, lr->len + len, 4096);
 		if (cap > lr->max)
 			cap = lr->max;
 		lr->buf = xrealloc(lr->buf, cap);
