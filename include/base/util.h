@@ -38,6 +38,10 @@ int write_all_waiting(int fd, const void *buf, size_t len, write_wait_fn wait, v
 /* writev until everything is written; modifies iov. */
 int writev_all(int fd, struct iovec *iov, int iovcnt);
 
+/* The next signal waiting on a signalfd (EINTR retried); 0 when none is
+ * (EAGAIN on a non-blocking one) or the read fails. */
+int read_signal(int signal_fd);
+
 /* Strict decimal parsing: the whole string, no sign unless allowed, range
  * checked. Return 0 or -1 (errno EINVAL or ERANGE). */
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,6 +115,17 @@ int writev_all(int fd, struct iovec *iov, int iovcnt)
 		}
 	}
 	return 0;
+}
+
+int read_signal(int signal_fd)
+{
+	struct signalfd_siginfo si;
+	for (;;) {
+		ssize_t n = read(signal_fd, &si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n == (ssize_t)sizeof(si) ? (int)si.ssi_signo : 0;
+	}
 }
 
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
