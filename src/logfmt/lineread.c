@@ -96,6 +96,15 @@ bool lineread_take_last(struct lineread *lr, const char **line, size_t *len, uns
 	return true;
 }
 
+void lineread_finish(struct lineread *lr)
+{
+	const char *line;
+	size_t len;
+	unsigned long lineno;
+	if (lineread_take_last(lr, &line, &len, &lineno))
+		lr->line_cb(line, len, lineno, lr->arg);
+}
+
 ssize_t lineread_read_fd(struct lineread *lr, int fd)
 {
 	char chunk[65536];
