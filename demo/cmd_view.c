@@ -11,23 +11,32 @@
 #include "spawn.h"
 #include "state.h"
 
+/* The running container named by an attach or screen command line, which
+ * ptyshim-attach is to show. 0 with *c, or the command's status (printed). */
+static int attach_begin(const struct ptyman *pm, const char *cmd, int first, char **argv, struct ctr *c)
+{
+	if (first < 0)
+		return 2;
+	if (!cmd_tools(pm, cmd, false, true, false) || ctr_get_running(pm, cmd, argv[first], c) < 0)
+		return 1;
+	return 0;
+}
+
 int cmd_attach(struct ptyman *pm, int argc, char **argv)
 {
 	bool no_stdin = false;
 	const struct opt opts[] = {{"no-stdin", 0, &no_stdin, NULL}, {0}};
-	int first = cmd_opts("attach", argc, argv, opts, 1, 1);
-	if (first < 0)
-		return 2;
 	struct ctr c;
-	if (!cmd_tools(pm, "attach", false, true, false) || ctr_get_running(pm, "attach", argv[first], &c) < 0)
-		return 1;
+	int rc = attach_begin(pm, "attach", cmd_opts("attach", argc, argv, opts, 1, 1), argv, &c);
+	if (rc != 0)
+		return rc;
 	char *exitf = state_exit_path(&pm->state, c.name);
 	struct words a = attach_argv(pm, &c, c.dir, exitf, !no_stdin);
 	free(exitf);
 	int st = spawn_fg(a.v);
 	words_free(&a);
 	fflush(stdout);
-	int rc = attach_report(pm, &c, st);
+	rc = attach_report(pm, &c, st);
 	ctr_free(&c);
 	return rc;
 }
@@ -38,12 +47,10 @@ int cmd_screen(struct ptyman *pm, int argc, char **argv)
 {
 	bool colours = false;
 	const struct opt opts[] = {{"colours", 'e', &colours, NULL}, {0}};
-	int first = cmd_opts("screen", argc, argv, opts, 1, 1);
-	if (first < 0)
-		return 2;
 	struct ctr c;
-	if (!cmd_tools(pm, "screen", false, true, false) || ctr_get_running(pm, "screen", argv[first], &c) < 0)
-		return 1;
+	int rc = attach_begin(pm, "screen", cmd_opts("screen", argc, argv, opts, 1, 1), argv, &c);
+	if (rc != 0)
+		return rc;
 	if (!c.tty) {
 		diag_err("screen: %s has no terminal (it was not run with -t), so it has no screen; try logs %s", c.name,
 			 c.name);
@@ -56,7 +63,7 @@ int cmd_screen(struct ptyman *pm, int argc, char **argv)
 	if (colours)
 		words_push(&a, xstrdup("-e"));
 	words_push(&a, xstrdup(c.dir));
-	int rc = spawn_fg(a.v);
+	rc = spawn_fg(a.v);
 	words_free(&a);
 	ctr_free(&c);
 	return rc;

@@ -1,11 +1,11 @@
 /* cmds: the command table, dispatch, and what every command shares. */
 #include "cmds.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/diag.h"
+#include "base/optdesc.h"
 #include "base/util.h"
 
 static cmd_fn cmd_help, cmd_quit;
@@ -110,23 +110,19 @@ static int opt_bad(const char *cmd, int argc, char **argv)
 
 int cmd_opts(const char *cmd, int argc, char **argv, const struct opt *opts, int min, int max)
 {
-	struct option lo[OPTS_MAX + 1] = {{0}};
-	char letters[2 * OPTS_MAX + 2] = "+";
-	size_t n = 0, nl = 1;
+	struct optdesc desc[OPTS_MAX];
+	size_t n = 0;
 	for (; n < OPTS_MAX && opts[n].name; n++) {
-		int val = opts[n].letter ? opts[n].letter : 256 + (int)n;
-		lo[n] = (struct option){opts[n].name, opts[n].value ? required_argument : no_argument, NULL, val};
-		if (opts[n].letter) {
-			letters[nl++] = opts[n].letter;
-			if (opts[n].value)
-				letters[nl++] = ':';
-		}
+		int id = opts[n].letter ? opts[n].letter : OPTDESC_FIRST_LONG_ONLY + (int)n;
+		desc[n] = (struct optdesc){id, opts[n].name, opts[n].value ? OPTDESC_VALUE : OPTDESC_FLAG};
 	}
+	struct optdesc_getopt g;
+	optdesc_getopt(&g, desc, n, "+");
 	optind = 0; /* GNU: full reinitialisation */
 	opterr = 0;
-	for (int o; (o = getopt_long(argc, argv, letters, lo, NULL)) != -1;) {
+	for (int o; (o = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1;) {
 		size_t i = 0;
-		while (i < n && lo[i].val != o)
+		while (i < n && desc[i].id != o)
 			i++;
 		if (i == n)
 			return opt_bad(cmd, argc, argv);

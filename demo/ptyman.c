@@ -13,7 +13,6 @@
  * from: the command line, --start, the prompt (prompt.h), or stdin. The
  * commands are in cmds.h. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/diag.h"
+#include "base/optdesc.h"
 #include "base/util.h"
 #include "cmds.h"
 #include "ctr.h"
@@ -115,20 +115,21 @@ static char *find_tool(const char *self, const char *name, const char *bindir)
  * *status (--help: 0, a bad option: 2). */
 static bool options_parse(struct ptyman *pm, struct options *o, int argc, char **argv, int *status)
 {
-	enum { O_STATE = 256, O_NO_RUNTIME, O_RUNTIME, O_BIN, O_START, O_ECHO };
-	static const struct option lo[] = {
-		{"state", required_argument, NULL, O_STATE},
-		{"no-runtime", no_argument, NULL, O_NO_RUNTIME},
-		{"runtime", required_argument, NULL, O_RUNTIME},
-		{"bin", required_argument, NULL, O_BIN},
-		{"start", required_argument, NULL, O_START},
-		{"echo", no_argument, NULL, O_ECHO},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	enum { O_STATE = OPTDESC_FIRST_LONG_ONLY, O_NO_RUNTIME, O_RUNTIME, O_BIN, O_START, O_ECHO };
+	static const struct optdesc options[] = {
+		{O_STATE, "state", OPTDESC_VALUE},
+		{O_NO_RUNTIME, "no-runtime", OPTDESC_FLAG},
+		{O_RUNTIME, "runtime", OPTDESC_VALUE},
+		{O_BIN, "bin", OPTDESC_VALUE},
+		{O_START, "start", OPTDESC_VALUE},
+		{O_ECHO, "echo", OPTDESC_FLAG},
+		{'h', "help", OPTDESC_FLAG},
 	};
+	struct optdesc_getopt g;
+	optdesc_getopt(&g, options, ARRAY_SIZE(options), "+");
 	*o = (struct options){.runtime = "runc"};
 	opterr = 0;
-	for (int c; (c = getopt_long(argc, argv, "+h", lo, NULL)) != -1;) {
+	for (int c; (c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1;) {
 		switch (c) {
 		case O_STATE: o->state = optarg; break;
 		case O_NO_RUNTIME: o->no_runtime = true; break;
@@ -228,10 +229,7 @@ static ssize_t line_read(char **buf, size_t *cap, bool *eof)
 			*eof = true;
 			break;
 		}
-		if (len + 2 > *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			*buf = xrealloc(*buf, *cap);
-		}
+		*buf = xgrow(*buf, cap, len + 2, 256);
 		if (ch == '\n')
 			break;
 		(*buf)[len++] = ch;

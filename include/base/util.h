@@ -29,8 +29,18 @@ int set_cloexec(int fd, bool on);
  * read_all returns the bytes read (< len only at EOF). */
 ssize_t read_all(int fd, void *buf, size_t len);
 int write_all(int fd, const void *buf, size_t len);
+/* write_all for an fd that may be non-blocking: whenever fd takes nothing
+ * (EAGAIN), wait(fd, ctx) decides: 0 to try again (after waiting for it
+ * in its own way), or -1 with errno to give up. write_all is this with no
+ * wait, so EAGAIN fails. 0 once everything is written; -1 with errno. */
+typedef int (*write_wait_fn)(int fd, void *ctx);
+int write_all_waiting(int fd, const void *buf, size_t len, write_wait_fn wait, void *ctx);
 /* writev until everything is written; modifies iov. */
 int writev_all(int fd, struct iovec *iov, int iovcnt);
+
+/* The next signal waiting on a signalfd (EINTR retried); 0 when none is
+ * (EAGAIN on a non-blocking one) or the read fails. */
+int read_signal(int signal_fd);
 
 /* Strict decimal parsing: the whole string, no sign unless allowed, range
  * checked. Return 0 or -1 (errno EINVAL or ERANGE). */
@@ -65,5 +75,12 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* How growable buffers grow: the capacity that holds need bytes, from cap
+ * (first_cap when 0) doubled as often as it takes; cap itself when it is
+ * enough. */
+size_t grow_capacity(size_t cap, size_t need, size_t first_cap);
+/* p (xrealloc'd) with room for need bytes; *cap as grow_capacity says. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t first_cap);
 
 #endif

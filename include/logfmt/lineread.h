@@ -39,5 +39,8 @@ ssize_t lineread_read_fd(struct lineread *lr, int fd);
  * is one (true), and clears it. An overlong last line was already reported
  * and gives false. */
 bool lineread_take_last(struct lineread *lr, const char **line, size_t *len, unsigned long *lineno);
+/* The same for a reader to which the last line is a line like any other:
+ * it goes to line_cb. */
+void lineread_finish(struct lineread *lr);
 
 #endif

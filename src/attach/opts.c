@@ -2,13 +2,13 @@
 #include "attach/opts.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "attach/prog.h"
 #include "base/diag.h"
+#include "base/optdesc.h"
 #include "base/util.h"
 
 #define DEFAULT_DETACH_KEYS "ctrl-p,ctrl-q"
@@ -44,7 +44,7 @@ static const char usage_text[] =
 	"command line), waiting up to --exit-timeout after the shim closes the connection.\n";
 
 enum {
-	OPT_DETACH = 256,
+	OPT_DETACH = OPTDESC_FIRST_LONG_ONLY,
 	OPT_NO_STDIN,
 	OPT_NO_READLINE,
 	OPT_CTL,
@@ -56,21 +56,21 @@ enum {
 	OPT_SNAPSHOT,
 };
 
-static const struct option longopts[] = {
-	{"tty", no_argument, NULL, 't'},
-	{"no-tty", no_argument, NULL, 'T'},
-	{"detach-keys", required_argument, NULL, OPT_DETACH},
-	{"no-stdin", no_argument, NULL, OPT_NO_STDIN},
-	{"no-readline", no_argument, NULL, OPT_NO_READLINE},
-	{"ctl", required_argument, NULL, OPT_CTL},
-	{"exit-file", required_argument, NULL, OPT_EXIT_FILE},
-	{"exit-dir", required_argument, NULL, OPT_EXIT_DIR},
-	{"cid", required_argument, NULL, OPT_CID},
-	{"exit-timeout", required_argument, NULL, OPT_EXIT_TIMEOUT},
-	{"ready-fd", required_argument, NULL, OPT_READY_FD},
-	{"snapshot", no_argument, NULL, OPT_SNAPSHOT},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+static const struct optdesc options[] = {
+	{'t', "tty", OPTDESC_FLAG},
+	{'T', "no-tty", OPTDESC_FLAG},
+	{OPT_DETACH, "detach-keys", OPTDESC_VALUE},
+	{OPT_NO_STDIN, "no-stdin", OPTDESC_FLAG},
+	{OPT_NO_READLINE, "no-readline", OPTDESC_FLAG},
+	{OPT_CTL, "ctl", OPTDESC_VALUE},
+	{OPT_EXIT_FILE, "exit-file", OPTDESC_VALUE},
+	{OPT_EXIT_DIR, "exit-dir", OPTDESC_VALUE},
+	{OPT_CID, "cid", OPTDESC_VALUE},
+	{OPT_EXIT_TIMEOUT, "exit-timeout", OPTDESC_VALUE},
+	{OPT_READY_FD, "ready-fd", OPTDESC_VALUE},
+	{OPT_SNAPSHOT, "snapshot", OPTDESC_FLAG},
+	{'e', NULL, OPTDESC_FLAG},
+	{'h', "help", OPTDESC_FLAG},
 };
 
 static _Noreturn void usage_error(const char *fmt, const char *arg)
@@ -111,45 +111,19 @@ static void parse_ready_fd(const char *arg, struct attach_opts *o)
 static void parse_one(int c, char **argv, struct attach_opts *o, const char **detach_spec)
 {
 	switch (c) {
-	case 't':
-		o->tty = TTY_YES;
-		break;
-	case 'T':
-		o->tty = TTY_NO;
-		break;
-	case OPT_DETACH:
-		*detach_spec = optarg;
-		break;
-	case OPT_NO_STDIN:
-		o->no_stdin = true;
-		break;
-	case OPT_NO_READLINE:
-		o->no_readline = true;
-		break;
-	case OPT_CTL:
-		o->ctl_path = optarg;
-		break;
-	case OPT_EXIT_FILE:
-		o->exit_file = optarg;
-		break;
-	case OPT_EXIT_DIR:
-		o->exit_dir = optarg;
-		break;
-	case OPT_CID:
-		o->cid = optarg;
-		break;
-	case OPT_EXIT_TIMEOUT:
-		parse_exit_timeout(optarg, o);
-		break;
-	case OPT_READY_FD:
-		parse_ready_fd(optarg, o);
-		break;
-	case OPT_SNAPSHOT:
-		o->snapshot = true;
-		break;
-	case 'e':
-		o->snapshot_colours = true;
-		break;
+	case 't': o->tty = TTY_YES; break;
+	case 'T': o->tty = TTY_NO; break;
+	case OPT_DETACH: *detach_spec = optarg; break;
+	case OPT_NO_STDIN: o->no_stdin = true; break;
+	case OPT_NO_READLINE: o->no_readline = true; break;
+	case OPT_CTL: o->ctl_path = optarg; break;
+	case OPT_EXIT_FILE: o->exit_file = optarg; break;
+	case OPT_EXIT_DIR: o->exit_dir = optarg; break;
+	case OPT_CID: o->cid = optarg; break;
+	case OPT_EXIT_TIMEOUT: parse_exit_timeout(optarg, o); break;
+	case OPT_READY_FD: parse_ready_fd(optarg, o); break;
+	case OPT_SNAPSHOT: o->snapshot = true; break;
+	case 'e': o->snapshot_colours = true; break;
 	case 'h':
 		fputs(usage_text, stdout);
 		exit(0);
@@ -166,9 +140,11 @@ void opts_parse(int argc, char **argv, struct attach_opts *o)
 		.ready_fd = -1,
 	};
 	const char *detach_spec = DEFAULT_DETACH_KEYS;
+	struct optdesc_getopt g;
+	optdesc_getopt(&g, options, ARRAY_SIZE(options), "+");
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+tTeh", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, g.shortopts, g.longopts, NULL)) != -1)
 		parse_one(c, argv, o, &detach_spec);
 	if (optind != argc - 1)
 		usage_error("%s", optind >= argc ? "missing BUNDLE_DIR or SOCKET_PATH" : "too many arguments");

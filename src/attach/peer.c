@@ -48,29 +48,14 @@ static void peer_option(const struct conmonopt *opt, const char *value, void *ct
 	struct peer_walk *walk = ctx;
 	struct peer_info *pi = walk->pi;
 	switch (opt->id) {
-	case CONMONOPT_CID:
-		peer_set(&pi->cid, value);
-		break;
-	case CONMONOPT_EXIT_DIR:
-		peer_set(&pi->exit_dir, value);
-		break;
-	case CONMONOPT_PERSIST_DIR:
-		peer_set(&pi->persist_dir, value);
-		break;
-	case CONMONOPT_TERMINAL:
-		pi->terminal = 1;
-		break;
-	case CONMONOPT_NO_SCREEN:
-		pi->no_screen = true;
-		break;
-	case CONMONOPT_LOG_PATH:
-		peer_log_option(pi, value);
-		break;
-	case CONMONOPT_CONTAINER_PIDFILE:
-		peer_set(&walk->ctr_pidfile, value);
-		break;
-	default:
-		break;
+	case CONMONOPT_CID: peer_set(&pi->cid, value); break;
+	case CONMONOPT_EXIT_DIR: peer_set(&pi->exit_dir, value); break;
+	case CONMONOPT_PERSIST_DIR: peer_set(&pi->persist_dir, value); break;
+	case CONMONOPT_TERMINAL: pi->terminal = 1; break;
+	case CONMONOPT_NO_SCREEN: pi->no_screen = true; break;
+	case CONMONOPT_LOG_PATH: peer_log_option(pi, value); break;
+	case CONMONOPT_CONTAINER_PIDFILE: peer_set(&walk->ctr_pidfile, value); break;
+	default: break;
 	}
 }
 

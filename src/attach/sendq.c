@@ -24,13 +24,7 @@ void sendq_push(struct sendq *q, const void *buf, size_t len)
 {
 	if (q->dead || q->shut_done || len == 0)
 		return;
-	if (q->len + len > q->cap) {
-		size_t cap = q->cap ? q->cap : SENDQ_FIRST_CAP;
-		while (cap < q->len + len)
-			cap *= 2;
-		q->buf = xrealloc(q->buf, cap);
-		q->cap = cap;
-	}
+	q->buf = xgrow(q->buf, &q->cap, q->len + len, SENDQ_FIRST_CAP);
 	memcpy(q->buf + q->len, buf, len);
 	q->len += len;
 }

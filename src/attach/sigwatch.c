@@ -30,25 +30,13 @@ int sigwatch_open(struct sigwatch *sw)
 
 void sigwatch_drain(struct sigwatch *sw)
 {
-	struct signalfd_siginfo si;
-	for (;;) {
-		ssize_t n = read(sw->fd, &si, sizeof(si));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(si))
-			return;
-		switch (si.ssi_signo) {
-		case SIGWINCH:
+	for (int sig; (sig = read_signal(sw->fd)) != 0;) {
+		if (sig == SIGWINCH)
 			sw->got_winch = true;
-			break;
-		case SIGTSTP:
+		else if (sig == SIGTSTP)
 			sw->got_tstp = true;
-			break;
-		default:
-			if (!sw->term_signal)
-				sw->term_signal = (int)si.ssi_signo;
-			break;
-		}
+		else if (!sw->term_signal)
+			sw->term_signal = sig;
 	}
 }
 

@@ -66,10 +66,7 @@ static int read_answer(int fd, const char *path, struct answer *a)
 {
 	int64_t deadline = mono_ns() + (int64_t)SNAP_ANSWER_TIMEOUT_MS * 1000000;
 	for (;;) {
-		if (a->cap - a->len < 4096) {
-			a->cap = a->cap ? a->cap * 2 : 65536;
-			a->data = xrealloc(a->data, a->cap);
-		}
+		a->data = xgrow(a->data, &a->cap, a->len + 4096, 65536);
 		int left_ms = (int)((deadline - mono_ns()) / 1000000);
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int n = left_ms > 0 ? poll(&pfd, 1, left_ms) : 0;

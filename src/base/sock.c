@@ -93,6 +93,42 @@ int sock_connect(int sock_fd, const char *path, int timeout_ms)
 	return rc;
 }
 
+int sock_listen_private(int type, const char *path, int backlog, enum sock_listen_step *failed)
+{
+	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*failed = SOCK_LISTEN_SOCKET;
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		*failed = SOCK_LISTEN_REMOVE;
+	else if (sock_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, backlog) < 0)
+		*failed = SOCK_LISTEN_BIND;
+	else
+		return fd;
+	close_fd(&fd);
+	return -1;
+}
+
+int sock_accept(int listen_fd)
+{
+	for (;;) {
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0 || (errno != EINTR && errno != ECONNABORTED))
+			return fd;
+	}
+}
+
+int sock_accept_all(int listen_fd, void (*take)(int fd, void *ctx), void *ctx)
+{
+	for (;;) {
+		int fd = sock_accept(listen_fd);
+		if (fd < 0)
+			return errno == EAGAIN ? 0 : errno;
+		take(fd, ctx);
+	}
+}
+
 pid_t sock_peer_pid(int sock_fd)
 {
 	struct ucred cred;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,20 +64,29 @@ ssize_t read_all(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
-int write_all(int fd, const void *buf, size_t len)
+int write_all_waiting(int fd, const void *buf, size_t len, write_wait_fn wait, void *ctx)
 {
 	const char *p = buf;
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
 		}
-		p += n;
-		len -= (size_t)n;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EAGAIN; /* took nothing: the same as a full pipe */
+		if (errno != EAGAIN || wait == NULL || wait(fd, ctx) < 0)
+			return -1;
 	}
 	return 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	return write_all_waiting(fd, buf, len, NULL, NULL);
 }
 
 int writev_all(int fd, struct iovec *iov, int iovcnt)
@@ -105,6 +115,17 @@ int writev_all(int fd, struct iovec *iov, int iovcnt)
 		}
 	}
 	return 0;
+}
+
+int read_signal(int signal_fd)
+{
+	struct signalfd_siginfo si;
+	for (;;) {
+		ssize_t n = read(signal_fd, &si, sizeof(si));
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n == (ssize_t)sizeof(si) ? (int)si.ssi_signo : 0;
+	}
 }
 
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -262,6 +283,25 @@ void *xcalloc(size_t n, size_t size)
 	if (p == NULL)
 		out_of_memory();
 	return p;
+}
+
+size_t grow_capacity(size_t cap, size_t need, size_t first_cap)
+{
+	if (cap >= need)
+		return cap;
+	if (cap == 0)
+		cap = first_cap;
+	while (cap < need)
+		cap *= 2;
+	return cap;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t first_cap)
+{
+	if (*cap >= need)
+		return p;
+	*cap = grow_capacity(*cap, need, first_cap);
+	return xrealloc(p, *cap);
 }
 
 void *xrealloc(void *p, size_t n)

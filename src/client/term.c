@@ -13,6 +13,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/util.h"
+
 static struct {
 	int in_fd, out_fd;
 	bool have_tty;     /* in_fd is a terminal and orig holds its settings */
@@ -117,28 +119,21 @@ void term_track_output(const void *buf, size_t len)
 		term_modes_feed(&term.modes, buf, len);
 }
 
+/* 20 waits of 50 ms in all, then no more tries. */
+static int wait_briefly(int fd, void *ctx)
+{
+	int *tries = ctx;
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	poll(&pfd, 1, 50);
+	return ++*tries < 20 ? 0 : -1;
+}
+
 /* A few bytes to a terminal; never waits long, since a terminal that does
  * not take them (hung up, flow-controlled) must not keep us from exiting. */
 static void term_write_resets(const char *s, size_t len)
 {
 	int tries = 0;
-	while (len > 0 && tries < 20) {
-		ssize_t n = write(term.out_fd, s, len);
-		if (n > 0) {
-			s += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd pfd = {.fd = term.out_fd, .events = POLLOUT};
-			poll(&pfd, 1, 50);
-			tries++;
-			continue;
-		}
-		break;
-	}
+	write_all_waiting(term.out_fd, s, len, wait_briefly, &tries);
 }
 
 void term_restore(void)

@@ -201,11 +201,7 @@ ssize_t acastread_read_fd(struct acastread *r, int fd)
 
 void acastread_finish(struct acastread *r)
 {
-	const char *line;
-	size_t len;
-	unsigned long lineno;
-	if (lineread_take_last(&r->lines, &line, &len, &lineno))
-		line_cb(line, len, lineno, r);
+	lineread_finish(&r->lines);
 }
 
 int acast_parse_size(const char *s, size_t len, unsigned *cols, unsigned *rows)

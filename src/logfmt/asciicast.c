@@ -14,13 +14,7 @@ void acast_text_append(struct acast_text *t, const void *data, size_t len)
 {
 	if (len == 0)
 		return;
-	if (t->len + len > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		while (cap < t->len + len)
-			cap *= 2;
-		t->data = xrealloc(t->data, cap);
-		t->cap = cap;
-	}
+	t->data = xgrow(t->data, &t->cap, t->len + len, 256);
 	memcpy(t->data + t->len, data, len);
 	t->len += len;
 }
@@ -56,36 +50,19 @@ static void put_u_escape(struct acast_text *out, unsigned cp)
 
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 
+/* JSON's two-character escapes; every other control is \u-escaped. */
+static const char *const short_escapes[128] = {
+	['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t",
+};
+
 static void put_ascii(struct acast_text *out, unsigned char c)
 {
-	switch (c) {
-	case '"':
-		put(out, "\\\"");
-		break;
-	case '\\':
-		put(out, "\\\\");
-		break;
-	case '\b':
-		put(out, "\\b");
-		break;
-	case '\f':
-		put(out, "\\f");
-		break;
-	case '\n':
-		put(out, "\\n");
-		break;
-	case '\r':
-		put(out, "\\r");
-		break;
-	case '\t':
-		put(out, "\\t");
-		break;
-	default:
-		if (c < 0x20 || c == 0x7f)
-			put_u_escape(out, c);
-		else
-			acast_text_append(out, &c, 1);
-	}
+	if (c < ARRAY_SIZE(short_escapes) && short_escapes[c])
+		put(out, short_escapes[c]);
+	else if (c < 0x20 || c == 0x7f)
+		put_u_escape(out, c);
+	else
+		acast_text_append(out, &c, 1);
 }
 
 /* A complete well-formed sequence in st->held. */

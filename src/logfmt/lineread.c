@@ -36,9 +36,7 @@ void lineread_reset(struct lineread *lr)
 static void append(struct lineread *lr, const char *data, size_t len)
 {
 	if (lr->len + len > lr->cap) {
-		size_t cap = lr->cap ? lr->cap : 4096;
-		while (cap < lr->len + len)
-			cap *= 2;
+		size_t cap = grow_capacity(lr->cap, lr->len + len, 4096);
 		if (cap > lr->max)
 			cap = lr->max;
 		lr->buf = xrealloc(lr->buf, cap);
@@ -96,6 +94,15 @@ bool lineread_take_last(struct lineread *lr, const char **line, size_t *len, uns
 	*lineno = lr->line;
 	lr->len = 0;
 	return true;
+}
+
+void lineread_finish(struct lineread *lr)
+{
+	const char *line;
+	size_t len;
+	unsigned long lineno;
+	if (lineread_take_last(lr, &line, &len, &lineno))
+		lr->line_cb(line, len, lineno, lr->arg);
 }
 
 ssize_t lineread_read_fd(struct lineread *lr, int fd)

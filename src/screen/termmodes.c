@@ -264,26 +264,27 @@ static size_t append(char *buf, size_t cap, size_t len, const char *s)
 	return len + n;
 }
 
-size_t term_modes_reset_seq(const struct term_modes *m, char *buf, size_t cap)
-{
-	size_t len = 0;
-	if (cap > 0)
-		buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(mode_table); i++)
-		if (m->on & mode_table[i].bit)
-			len = append(buf, cap, len, mode_table[i].reset);
-	return len;
-}
-
-size_t term_modes_set_seq(const struct term_modes *m, char *buf, size_t cap)
+/* The set (or reset) sequences of the modes on in m, but those in skip, in
+ * table order. */
+static size_t modes_seq(const struct term_modes *m, bool set, uint32_t skip, char *buf, size_t cap)
 {
 	size_t len = 0;
 	if (cap > 0)
 		buf[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(mode_table); i++) {
 		uint32_t bit = mode_table[i].bit;
-		if ((m->on & bit) && !(bit & (TERM_MODE_ALTSCREEN | TERM_MODE_HIDDEN)))
-			len = append(buf, cap, len, mode_table[i].set);
+		if ((m->on & bit) && !(bit & skip))
+			len = append(buf, cap, len, set ? mode_table[i].set : mode_table[i].reset);
 	}
 	return len;
+}
+
+size_t term_modes_reset_seq(const struct term_modes *m, char *buf, size_t cap)
+{
+	return modes_seq(m, false, 0, buf, cap);
+}
+
+size_t term_modes_set_seq(const struct term_modes *m, char *buf, size_t cap)
+{
+	return modes_seq(m, true, TERM_MODE_ALTSCREEN | TERM_MODE_HIDDEN, buf, cap);
 }

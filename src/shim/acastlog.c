@@ -248,6 +248,16 @@ static void acastlog_sync(struct logdrv *drv)
 		diag_warn("asciicast: %s: fsync: %s", a->path, strerror(errno));
 }
 
+/* Everything the driver owns; the fd may be -1 (an open that failed). */
+static void acastlog_free(struct acastlog *a)
+{
+	close_fd(&a->fd);
+	acast_text_free(&a->backlog);
+	free(a->path);
+	free(a->command);
+	free(a);
+}
+
 static void acastlog_destroy(struct logdrv *drv)
 {
 	struct acastlog *a = to_acastlog(drv);
@@ -258,20 +268,11 @@ static void acastlog_destroy(struct logdrv *drv)
 	flush_backlog(a);
 	if (a->backlog.len > 0)
 		diag_warn("asciicast: %s: %zu bytes of events could not be written", a->path, a->backlog.len);
-	close_fd(&a->fd);
-	acast_text_free(&a->backlog);
-	free(a->path);
-	free(a->command);
-	free(a);
+	acastlog_free(a);
 }
 
-static const struct logdrv_ops acastlog_ops = {
-	.write = acastlog_write,
-	.resize = acastlog_resize,
-	.reopen = acastlog_reopen,
-	.sync = acastlog_sync,
-	.destroy = acastlog_destroy,
-};
+static const struct logdrv_ops acastlog_ops = {.write = acastlog_write, .resize = acastlog_resize,
+					     .reopen = acastlog_reopen, .sync = acastlog_sync, .destroy = acastlog_destroy};
 
 struct logdrv *acastlog_open(const char *path, unsigned rows, unsigned cols, const char *command, char **err)
 {
@@ -286,10 +287,7 @@ struct logdrv *acastlog_open(const char *path, unsigned rows, unsigned cols, con
 	a->rows = rows && cols ? rows : 24;
 	a->cols = rows && cols ? cols : 80;
 	if (open_file(a, err) < 0) {
-		free(a->path);
-		free(a->command);
-		acast_text_free(&a->backlog);
-		free(a);
+		acastlog_free(a);
 		return NULL;
 	}
 	flush_backlog(a);

@@ -55,20 +55,12 @@ static void attach_send(struct attach_client *c, enum stream_id stream, const ch
 struct attach_server *attach_listen(struct loop *loop, const char *path, size_t queue_max,
 				    const struct attach_callbacks *cb, char **err)
 {
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	enum sock_listen_step failed;
+	int fd = sock_listen_private(SOCK_SEQPACKET, path, 10, &failed);
 	if (fd < 0) {
-		*err = xasprintf("attach socket: %s", strerror(errno));
-		return NULL;
-	}
-	/* A restarted container finds the old socket still there. */
-	if (unlink(path) < 0 && errno != ENOENT) {
-		*err = xasprintf("attach socket %s: remove old: %s", path, strerror(errno));
-		close_fd(&fd);
-		return NULL;
-	}
-	if (sock_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 10) < 0) {
-		*err = xasprintf("attach socket %s: %s", path, strerror(errno));
-		close_fd(&fd);
+		*err = failed == SOCK_LISTEN_SOCKET   ? xasprintf("attach socket: %s", strerror(errno))
+		       : failed == SOCK_LISTEN_REMOVE ? xasprintf("attach socket %s: remove old: %s", path, strerror(errno))
+						      : xasprintf("attach socket %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	struct attach_server *srv = xcalloc(1, sizeof(*srv));
@@ -170,36 +162,32 @@ static void attach_send_repaint(struct attach_client *c, bool after_drop)
 	free(paint);
 }
 
+static void attach_take_client(int fd, void *ctx)
+{
+	struct attach_server *srv = ctx;
+	struct attach_client *c = xcalloc(1, sizeof(*c));
+	c->srv = srv;
+	c->id = ++srv->next_id;
+	watch_init(&c->w, fd, attach_client_cb, c);
+	c->next = srv->clients;
+	srv->clients = c;
+	diag_debug("attach: client %u connected", c->id);
+	attach_send_repaint(c, false);
+	attach_update(c);
+	if (srv->cb.attached)
+		srv->cb.attached(srv->cb.ctx);
+}
+
 static void attach_listen_cb(struct watch *w, uint32_t events)
 {
 	(void)events;
 	struct attach_server *srv = w->ctx;
-	for (;;) {
-		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE) {
-				/* Accept again once a client leaves, instead of spinning. */
-				diag_warn("attach: accept: %s", strerror(errno));
-				loop_del(srv->loop, w);
-			} else if (errno != EAGAIN) {
-				diag_warn("attach: accept: %s", strerror(errno));
-			}
-			return;
-		}
-		struct attach_client *c = xcalloc(1, sizeof(*c));
-		c->srv = srv;
-		c->id = ++srv->next_id;
-		watch_init(&c->w, fd, attach_client_cb, c);
-		c->next = srv->clients;
-		srv->clients = c;
-		diag_debug("attach: client %u connected", c->id);
-		attach_send_repaint(c, false);
-		attach_update(c);
-		if (srv->cb.attached)
-			srv->cb.attached(srv->cb.ctx);
-	}
+	int err = sock_accept_all(w->fd, attach_take_client, srv);
+	if (err != 0)
+		diag_warn("attach: accept: %s", strerror(err));
+	/* Accept again once a client leaves, instead of spinning. */
+	if (err == EMFILE || err == ENFILE)
+		loop_del(srv->loop, w);
 }
 
 static void attach_pause(struct attach_server *srv, bool paused)

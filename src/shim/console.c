@@ -30,21 +30,17 @@ int console_listen(char **path_out)
 		return -1;
 	}
 	close_fd(&tmp_fd);
-	unlink(path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto fail;
-	if (sock_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 || listen(fd, 128) < 0)
-		goto fail;
+	enum sock_listen_step failed;
+	int fd = sock_listen_private(SOCK_STREAM, path, 128, &failed);
+	if (fd < 0) {
+		int saved = errno;
+		unlink(path);
+		free(path);
+		errno = saved;
+		return -1;
+	}
 	*path_out = path;
 	return fd;
-fail:;
-	int saved = errno;
-	close_fd(&fd);
-	unlink(path);
-	free(path);
-	errno = saved;
-	return -1;
 }
 
 int console_recv_master(int conn_fd, const char **err)

@@ -411,10 +411,5 @@ static void k8slog_destroy(struct logdrv *drv)
 	free(k);
 }
 
-static const struct logdrv_ops k8slog_ops = {
-	.write = k8slog_write,
-	.flush = k8slog_flush_op,
-	.reopen = k8slog_reopen,
-	.sync = k8slog_sync,
-	.destroy = k8slog_destroy,
-};
+static const struct logdrv_ops k8slog_ops = {.write = k8slog_write, .flush = k8slog_flush_op,
+					   .reopen = k8slog_reopen, .sync = k8slog_sync, .destroy = k8slog_destroy};

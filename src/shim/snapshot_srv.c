@@ -124,62 +124,52 @@ static void conn_cb(struct watch *w, uint32_t events)
 		conn_answer(c, c->req);
 }
 
+static void take_conn(int fd, void *ctx)
+{
+	struct snapshot_server *srv = ctx;
+	if (srv->n_conns == SNAPSHOT_CONNS_MAX) {
+		struct snapshot_conn *oldest = srv->conns;
+		while (oldest->next)
+			oldest = oldest->next;
+		conn_close(oldest);
+	}
+	struct snapshot_conn *c = xcalloc(1, sizeof(*c));
+	c->srv = srv;
+	watch_init(&c->w, fd, conn_cb, c);
+	if (loop_add(srv->loop, &c->w, EPOLLIN) < 0) {
+		close_fd(&c->w.fd);
+		free(c);
+		return;
+	}
+	c->next = srv->conns;
+	srv->conns = c;
+	srv->n_conns++;
+}
+
 static void listen_cb(struct watch *w, uint32_t events)
 {
 	(void)events;
-	struct snapshot_server *srv = w->ctx;
-	for (;;) {
-		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN)
-				diag_warn("screen socket: accept: %s", strerror(errno));
-			return;
-		}
-		if (srv->n_conns == SNAPSHOT_CONNS_MAX) {
-			struct snapshot_conn *oldest = srv->conns;
-			while (oldest->next)
-				oldest = oldest->next;
-			conn_close(oldest);
-		}
-		struct snapshot_conn *c = xcalloc(1, sizeof(*c));
-		c->srv = srv;
-		watch_init(&c->w, fd, conn_cb, c);
-		if (loop_add(srv->loop, &c->w, EPOLLIN) < 0) {
-			close_fd(&c->w.fd);
-			free(c);
-			continue;
-		}
-		c->next = srv->conns;
-		srv->conns = c;
-		srv->n_conns++;
-	}
+	int err = sock_accept_all(w->fd, take_conn, w->ctx);
+	if (err != 0)
+		diag_warn("screen socket: accept: %s", strerror(err));
 }
 
 struct snapshot_server *snapshot_listen(struct loop *loop, const char *path, const struct snapshot_callbacks *cb,
 					char **err)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	enum sock_listen_step failed;
+	int fd = sock_listen_private(SOCK_STREAM, path, 16, &failed);
 	if (fd < 0) {
-		*err = xasprintf("screen socket: %s", strerror(errno));
+		*err = failed == SOCK_LISTEN_SOCKET ? xasprintf("screen socket: %s", strerror(errno))
+						    : xasprintf("screen socket %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if ((unlink(path) < 0 && errno != ENOENT) || sock_bind_private(fd, path) < 0 || chmod(path, 0700) < 0 ||
-	    listen(fd, 16) < 0) {
-		*err = xasprintf("screen socket %s: %s", path, strerror(errno));
-		close_fd(&fd);
-		return NULL;
-	}
-	struct snapshot_server *srv = xcalloc(1, sizeof(*srv));
-	srv->loop = loop;
-	srv->cb = *cb;
-	srv->path = xstrdup(path);
+	struct snapshot_server *srv = xmalloc(sizeof(*srv));
+	*srv = (struct snapshot_server){.loop = loop, .cb = *cb, .path = xstrdup(path)};
 	watch_init(&srv->listen_w, fd, listen_cb, srv);
 	if (loop_add(loop, &srv->listen_w, EPOLLIN) < 0) {
 		*err = xasprintf("screen socket: epoll: %s", strerror(errno));
-		unlink(path);
-		snapshot_free(srv);
+		snapshot_free(srv); /* which removes the socket */
 		return NULL;
 	}
 	return srv;
