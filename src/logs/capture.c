@@ -72,12 +72,8 @@ static void capture_destroy(struct sink *s)
 }
 
 static const struct sink_ops capture_ops = {
-	.record = capture_record,
-	.recording = capture_recording,
-	.resize = capture_resize,
-	.end = capture_end,
-	.destroy = capture_destroy,
-};
+	.record = capture_record, .recording = capture_recording, .resize = capture_resize,
+	.end = capture_end, .destroy = capture_destroy};
 
 struct sink *capture_sink_new(struct out *out, const struct capture_options *opts, const char *source,
 			      const struct termsize *size)

@@ -88,10 +88,7 @@ static void export_destroy(struct sink *s)
 }
 
 static const struct sink_ops export_ops = {
-	.record = export_record,
-	.end = export_end,
-	.destroy = export_destroy,
-};
+	.record = export_record, .end = export_end, .destroy = export_destroy};
 
 struct sink *export_sink_new(struct out *out, const char *path, const struct termsize *size)
 {

@@ -50,11 +50,7 @@ static void print_destroy(struct sink *s)
 	free(s);
 }
 
-static const struct sink_ops print_ops = {
-	.record = print_record,
-	.end = print_end,
-	.destroy = print_destroy,
-};
+static const struct sink_ops print_ops = {.record = print_record, .end = print_end, .destroy = print_destroy};
 
 struct sink *print_sink_new(struct out *out, bool timestamps)
 {

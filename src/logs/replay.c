@@ -249,20 +249,12 @@ static void replay_destroy(struct sink *s)
 }
 
 static const struct sink_ops replay_ops = {
-	.record = replay_record,
-	.recording = replay_recording,
-	.end = replay_end,
-	.destroy = replay_destroy,
-};
+	.record = replay_record, .recording = replay_recording, .end = replay_end, .destroy = replay_destroy};
 
 /* With --from, the model follows the recording's resizes too. */
 static const struct sink_ops replay_from_ops = {
-	.record = replay_record,
-	.recording = replay_recording,
-	.resize = replay_resize,
-	.end = replay_end,
-	.destroy = replay_destroy,
-};
+	.record = replay_record, .recording = replay_recording, .resize = replay_resize,
+	.end = replay_end, .destroy = replay_destroy};
 
 struct sink *replay_sink_new(struct out *out, const struct replay_options *opts, const char *source,
 			     const struct termsize *size)

@@ -148,11 +148,7 @@ static void tail_destroy(struct sink *s)
 }
 
 static const struct sink_ops tail_ops = {
-	.record = tail_record,
-	.caught_up = tail_caught_up,
-	.end = tail_end,
-	.destroy = tail_destroy,
-};
+	.record = tail_record, .caught_up = tail_caught_up, .end = tail_end, .destroy = tail_destroy};
 
 struct sink *tail_sink_new(struct out *out, bool timestamps, size_t lines)
 {

@@ -203,6 +203,16 @@ static void esc_byte(struct term_modes *m, unsigned char c)
 	}
 }
 
+/* Inside a sequence we do not follow: it ends at its own end byte or at
+ * CAN/SUB; an ESC starts over (on_esc says in which state). */
+static void skip_byte(struct term_modes *m, unsigned char c, bool is_end, int on_esc)
+{
+	if (is_end || c == 0x18 || c == 0x1a)
+		m->state = TM_GROUND;
+	else if (c == 0x1b)
+		m->state = on_esc;
+}
+
 void term_modes_feed(struct term_modes *m, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
@@ -224,19 +234,13 @@ void term_modes_feed(struct term_modes *m, const void *buf, size_t len)
 			csi_byte(m, c);
 			break;
 		case TM_CSI_SKIP:
-			if ((c >= 0x40 && c <= 0x7e) || c == 0x18 || c == 0x1a)
-				m->state = TM_GROUND;
-			else if (c == 0x1b)
-				m->state = TM_ESC;
+			skip_byte(m, c, c >= 0x40 && c <= 0x7e, TM_ESC);
 			break;
 		case TM_OSC:
 			osc_byte(m, c);
 			break;
 		case TM_STRING:
-			if (c == 0x07 || c == 0x18 || c == 0x1a)
-				m->state = TM_GROUND;
-			else if (c == 0x1b)
-				m->state = TM_STRING_ESC;
+			skip_byte(m, c, c == 0x07, TM_STRING_ESC);
 			break;
 		case TM_STRING_ESC:
 		case TM_OSC_ESC:
