@@ -215,9 +215,11 @@ fd_targets() {
 @test "no-runtime -t -i: ptyshim-attach through a pty: type, detach, re-attach, exit 3 ends the client with 3" {
 	nr_run -t -i -- env PS1='nr> ' sh -i
 	# First attach: wait for a fresh prompt before typing (no type-ahead into
-	# the old one), check the reply, detach with ctrl-p ctrl-q.
+	# the old one: the attach's repaint shows the old prompt already, so the
+	# fresh one is the one after a line break), check the reply, detach with
+	# ctrl-p ctrl-q.
 	run as_user "$PTYDRIVE" -t 10 -o "$D/tr1" \
-		-e 'send \r' -e 'expect nr> ' \
+		-e 'send \r' -e 'expect \r\nnr> ' \
 		-e 'send echo hi\r' -e 'expect \r\nhi\r\n' -e 'expect nr> ' \
 		-e 'send \x10\x11' -e 'wait 0' -- "$ATTACH" -t "$D"
 	cat -v "$D/tr1"
@@ -228,7 +230,7 @@ fd_targets() {
 	[ ! -e "$EXITFILE" ]
 	# Second attach: the shell is still there; exit 3 is the client's status.
 	run as_user "$PTYDRIVE" -t 10 -o "$D/tr2" \
-		-e 'send \r' -e 'expect nr> ' \
+		-e 'send \r' -e 'expect \r\nnr> ' \
 		-e 'send echo again\r' -e 'expect \r\nagain\r\n' -e 'expect nr> ' \
 		-e 'send exit 3\r' -e 'wait 3' -- "$ATTACH" -t "$D"
 	cat -v "$D/tr2"
