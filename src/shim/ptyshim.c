@@ -497,10 +497,6 @@ static void shim_open_logs(struct shim *s)
 	for (size_t i = 0; i < cfg->n_logs; i++) {
 		char *err = NULL;
 		struct logdrv *drv = NULL;
-		if (cfg->exec && cfg->logs[i].kind != LOGDRV_NONE) {
-			/* Exec sessions are never logged (conmon). */
-			continue;
-		}
 		switch (cfg->logs[i].kind) {
 		case LOGDRV_K8S_FILE: {
 			struct k8slog_opts o = {
