@@ -577,6 +577,7 @@ static void shim_setup_io(struct shim *s)
 		s->screen_socket = xasprintf("%.*s/%s", (int)(slash - attach_path), attach_path,
 					     SNAPSHOT_SOCKET_NAME);
 	}
+	diag_debug("attach socket %s", attach_path);
 	s->attach = attach_listen(s->loop, attach_path, cfg->attach_queue_max, &acb, &err);
 	free(attach_path);
 	if (s->attach == NULL)
@@ -616,9 +617,25 @@ static void shim_child_stdio(const struct child_stdio *c)
 		_exit(127);
 }
 
+/* conmon's one trace message: the command line it is about to run. */
+static void shim_trace_argv(const char *what, char *const *argv)
+{
+	char line[1024];
+	size_t used = 0;
+	line[0] = '\0';
+	for (size_t i = 0; argv[i] != NULL && used < sizeof(line) - 1; i++) {
+		int n = snprintf(line + used, sizeof(line) - used, "%s%s", i ? " " : "", argv[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	diag_trace("calling %s args: %s", what, line);
+}
+
 static void shim_spawn_runtime(struct shim *s, const struct child_stdio *cs)
 {
 	char **argv = runtime_argv(s->cfg, s->console_path);
+	shim_trace_argv("runtime", argv);
 	pid_t pid = fork();
 	if (pid < 0)
 		shim_failf(s, "fork runtime: %s", strerror(errno));
@@ -648,6 +665,7 @@ static void shim_spawn_command(struct shim *s, const struct child_stdio *cs, int
 {
 	int report[2];
 	shim_pipe(s, report);
+	shim_trace_argv("command", s->cfg->command);
 	pid_t pid = fork();
 	if (pid < 0)
 		shim_failf(s, "fork: %s", strerror(errno));
