@@ -51,7 +51,8 @@ struct shim_config {
 	const char *name;
 	const char *exit_dir;
 	const char *persist_dir;
-	const char *socket_dir_path;
+	const char *socket_dir_path; /* default: /var/run/crio for root (see cli.c for others) */
+	char *socket_dir_owned;      /* the default when it is made from the environment */
 	bool full_attach;
 	struct log_spec *logs;
 	size_t n_logs;
@@ -101,9 +102,10 @@ enum cli_result {
 };
 
 /* Parses and validates; on error prints one line to stderr. Strings point
- * into argv, which must outlive cfg. Reads the environment for one thing:
+ * into argv, which must outlive cfg. Reads the environment for two things:
  * --exec-attach needs _OCI_ATTACHPIPE, refused here rather than after
- * daemonizing as conmon does. */
+ * daemonizing as conmon does; and a user other than root gets the default
+ * socket directory from $XDG_RUNTIME_DIR. */
 enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg);
 void cli_free(struct shim_config *cfg);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/conmonopt.h"
@@ -516,6 +517,37 @@ static bool cli_validate_unsupported(const struct shim_config *cfg)
 	return true;
 }
 
+/* $XDG_RUNTIME_DIR as the XDG spec defines it: an absolute directory of
+ * the user's own that they can write. */
+static bool cli_xdg_runtime_dir_usable(const char *dir)
+{
+	struct stat st;
+	return dir != NULL && dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_uid == geteuid() && access(dir, W_OK | X_OK) == 0;
+}
+
+/* conmon's default, /var/run/crio, is root's: another user could not make
+ * the socket link there, and the shim would die after daemonizing. They get
+ * $XDG_RUNTIME_DIR/ptyshim, the per-user runtime directory made for
+ * sockets, when it is usable; else <bundle>/.ptyshim-sockets: the bundle
+ * is the one directory the user must be able to write anyway (the attach
+ * socket and the ctl fifos go there), no other user can plant a link in
+ * it, as they could in /tmp, and a directory of its own keeps the link's
+ * name (the cuuid) from replacing a file of the bundle. The link gains no
+ * shorter address there; the layout stays conmon's. */
+static void cli_default_socket_dir(struct shim_config *cfg)
+{
+	if (cfg->socket_dir_path != NULL)
+		return;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (geteuid() == 0)
+		cfg->socket_dir_path = "/var/run/crio";
+	else if (cli_xdg_runtime_dir_usable(xdg))
+		cfg->socket_dir_path = cfg->socket_dir_owned = xasprintf("%s/ptyshim", xdg);
+	else
+		cfg->socket_dir_path = cfg->socket_dir_owned = xasprintf("%s/.ptyshim-sockets", cfg->bundle);
+}
+
 /* The bundle and the pid file become the config's own strings, the
  * defaults in the working directory as conmon's. */
 static void cli_own_paths(struct shim_config *cfg, const char *cwd)
@@ -525,6 +557,7 @@ static void cli_own_paths(struct shim_config *cfg, const char *cwd)
 		cfg->container_pidfile = xasprintf("%s/pidfile-%s", cwd, cfg->cid);
 	else
 		cfg->container_pidfile = xstrdup(cfg->container_pidfile);
+	cli_default_socket_dir(cfg);
 }
 
 static bool cli_validate(struct cli_scan *sc)
@@ -542,7 +575,6 @@ enum cli_result cli_parse(int argc, char **argv, struct shim_config *cfg)
 		.log_level = DIAG_WARN,
 		.log_size_max = -1,
 		.log_global_size_max = -1,
-		.socket_dir_path = "/var/run/crio",
 		.attach_queue_max = 4u << 20,
 		.runtime_timeout = 240,
 	};
@@ -580,5 +612,6 @@ void cli_free(struct shim_config *cfg)
 	free(cfg->exit_command_args.items);
 	free((char *)cfg->bundle);
 	free((char *)cfg->container_pidfile);
+	free(cfg->socket_dir_owned);
 	*cfg = (struct shim_config){0};
 }

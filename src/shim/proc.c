@@ -1,4 +1,5 @@
-/* proc: fork/exec hygiene shared by the runtime, command and exit-command children. */
+/* proc: the daemonizing fork with its readiness pipe, and fork/exec hygiene
+ * shared by the runtime, command and exit-command children. */
 #include "shim/proc.h"
 
 #include <dirent.h>
@@ -15,6 +16,110 @@
 #include "base/child.h"
 #include "base/diag.h"
 #include "base/util.h"
+
+/* The readiness word: "ok", or this prefix and the reason. A reason is cut
+ * to one diag line's worth, so the whole word is one atomic pipe write. */
+#define PROC_READY_OK "ok"
+#define PROC_READY_FAIL "error "
+#define PROC_READY_REASON_MAX 1000
+
+static void proc_write_pidfile(const char *path, pid_t pid)
+{
+	if (path != NULL && write_decimal_file(path, pid) < 0)
+		diag_err("--conmon-pidfile %s: %s", path, strerror(errno));
+}
+
+/* The waiting parent, once the pipe is closed without a word: how the
+ * daemon ended. Its fds close before it becomes a zombie, so give it a
+ * moment to get there. */
+static void proc_say_silent_end(pid_t daemon)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		int st;
+		pid_t got = waitpid(daemon, &st, WNOHANG);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got == daemon && WIFSIGNALED(st)) {
+			diag_err("the daemon (pid %d) was killed by signal %d (%s) before it was set up", (int)daemon,
+				 WTERMSIG(st), strsignal(WTERMSIG(st)));
+			return;
+		}
+		if (got == daemon) {
+			diag_err("the daemon (pid %d) exited with status %d before it was set up", (int)daemon,
+				 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			return;
+		}
+		if (got < 0)
+			break;
+		usleep(10000);
+	}
+	diag_err("the daemon (pid %d) closed its readiness pipe without a word", (int)daemon);
+}
+
+static void proc_wait_ready(int fd, pid_t daemon) __attribute__((noreturn));
+static void proc_wait_ready(int fd, pid_t daemon)
+{
+	char word[sizeof(PROC_READY_FAIL) + PROC_READY_REASON_MAX];
+	ssize_t n = read_all(fd, word, sizeof(word));
+	size_t fail_len = strlen(PROC_READY_FAIL);
+	if (n == (ssize_t)strlen(PROC_READY_OK) && memcmp(word, PROC_READY_OK, (size_t)n) == 0)
+		_exit(0);
+	/* The daemon has sent the reason to syslog already, if asked to. */
+	diag_use_syslog(false);
+	if (n > (ssize_t)fail_len && memcmp(word, PROC_READY_FAIL, fail_len) == 0)
+		diag_err("%.*s", (int)((size_t)n - fail_len), word + fail_len);
+	else
+		proc_say_silent_end(daemon);
+	_exit(1);
+}
+
+int proc_daemonize(bool fork_off, bool wait_ready, const char *pidfile)
+{
+	if (!fork_off) {
+		proc_write_pidfile(pidfile, getpid());
+		return -1;
+	}
+	int ready[2] = {-1, -1};
+	if (wait_ready && pipe2(ready, O_CLOEXEC) < 0) {
+		diag_err("pipe: %s", strerror(errno));
+		return -2;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		diag_err("fork: %s", strerror(errno));
+		close_fd(&ready[0]);
+		close_fd(&ready[1]);
+		return -2;
+	}
+	if (pid > 0) {
+		proc_write_pidfile(pidfile, pid);
+		if (!wait_ready)
+			_exit(0);
+		close_fd(&ready[1]);
+		proc_wait_ready(ready[0], pid);
+	}
+	close_fd(&ready[0]);
+	return ready[1];
+}
+
+void proc_report_ready(int *ready_fd, const char *reason, size_t len)
+{
+	if (*ready_fd < 0)
+		return;
+	char word[sizeof(PROC_READY_FAIL) + PROC_READY_REASON_MAX];
+	int n;
+	if (reason != NULL && len == 0)
+		reason = "start-up failed", len = strlen(reason);
+	if (reason == NULL)
+		n = snprintf(word, sizeof(word), "%s", PROC_READY_OK);
+	else
+		n = snprintf(word, sizeof(word), "%s%.*s", PROC_READY_FAIL,
+			     (int)(len > PROC_READY_REASON_MAX ? PROC_READY_REASON_MAX : len), reason);
+	/* A parent gone (EPIPE) has nobody left to tell. */
+	if (n > 0)
+		write_all(*ready_fd, word, (size_t)n);
+	close_fd(ready_fd);
+}
 
 void proc_handled_signals(sigset_t *set)
 {

@@ -64,6 +64,8 @@ struct shim {
 	enum phase phase;
 
 	int sync_fd;
+	int ready_fd; /* no sync pipe: the waiting launcher's readiness pipe */
+	bool stderr_until_created;
 	int start_fd;
 	int attach_pipe_fd;
 	int *inherited;
@@ -192,6 +194,7 @@ static void shim_fail(struct shim *s, const char *message, size_t len)
 {
 	diag_err("%.*s", (int)(len > 512 ? 512 : len), message);
 	sync_send(&s->sync_fd, s->cfg->api_version ? "data" : "pid", -1, message, len);
+	proc_report_ready(&s->ready_fd, message, len);
 	/* Nothing must be left running behind a failed start: a runtime that
 	 * created the container but failed us otherwise left its init waiting. */
 	if (s->ctr_pid <= 0 && s->runtime_exited && !s->cfg->no_runtime)
@@ -446,29 +449,15 @@ static void shim_console_settle(struct shim *s)
 
 /* ---- start-up ------------------------------------------------------------- */
 
-static void shim_write_conmon_pidfile(const char *path, pid_t pid)
-{
-	if (write_decimal_file(path, pid) < 0)
-		diag_err("--conmon-pidfile %s: %s", path, strerror(errno));
-}
-
+/* With a sync pipe the manager learns the outcome there and the parent
+ * leaves at once, as conmon's; without one the parent waits for the
+ * daemon's word (proc_daemonize), so that a person at a shell sees a
+ * failure. --sync does not fork: the shim is the launcher's own child. */
 static void shim_daemonize(struct shim *s)
 {
-	if (s->cfg->sync) {
-		if (s->cfg->conmon_pidfile)
-			shim_write_conmon_pidfile(s->cfg->conmon_pidfile, getpid());
-	} else {
-		pid_t pid = fork();
-		if (pid < 0) {
-			diag_err("fork: %s", strerror(errno));
-			exit(1);
-		}
-		if (pid > 0) {
-			if (s->cfg->conmon_pidfile)
-				shim_write_conmon_pidfile(s->cfg->conmon_pidfile, pid);
-			_exit(0);
-		}
-	}
+	s->ready_fd = proc_daemonize(!s->cfg->sync, s->sync_fd < 0, s->cfg->conmon_pidfile);
+	if (s->ready_fd == -2)
+		exit(1);
 	if (s->sync_fd >= 0)
 		set_cloexec(s->sync_fd, true);
 	if (s->attach_pipe_fd >= 0)
@@ -487,12 +476,18 @@ static bool shim_passthrough(const struct shim *s)
 	return false;
 }
 
-static void shim_detach_stdio(struct shim *s)
+/* fds first..last become /dev/null. --sync without a sync pipe keeps
+ * stderr until the start is reported: the launcher waits for the shim
+ * itself and reads a failure there. */
+static void shim_detach_stdio(struct shim *s, int first, int last)
 {
-	for (int fd = 0; fd <= 2; fd++)
+	if (s->stderr_until_created && last == 2)
+		last = 1;
+	for (int fd = first; fd <= last; fd++)
 		if (dup2(s->devnull_fd, fd) < 0)
 			diag_warn("dup2 /dev/null: %s", strerror(errno));
-	diag_set_stderr(false);
+	if (last == 2)
+		diag_set_stderr(false);
 }
 
 static void shim_open_logs(struct shim *s)
@@ -502,10 +497,6 @@ static void shim_open_logs(struct shim *s)
 	for (size_t i = 0; i < cfg->n_logs; i++) {
 		char *err = NULL;
 		struct logdrv *drv = NULL;
-		if (cfg->exec && cfg->logs[i].kind != LOGDRV_NONE) {
-			/* Exec sessions are never logged (conmon). */
-			continue;
-		}
 		switch (cfg->logs[i].kind) {
 		case LOGDRV_K8S_FILE: {
 			struct k8slog_opts o = {
@@ -586,6 +577,7 @@ static void shim_setup_io(struct shim *s)
 		s->screen_socket = xasprintf("%.*s/%s", (int)(slash - attach_path), attach_path,
 					     SNAPSHOT_SOCKET_NAME);
 	}
+	diag_debug("attach socket %s", attach_path);
 	s->attach = attach_listen(s->loop, attach_path, cfg->attach_queue_max, &acb, &err);
 	free(attach_path);
 	if (s->attach == NULL)
@@ -625,9 +617,25 @@ static void shim_child_stdio(const struct child_stdio *c)
 		_exit(127);
 }
 
+/* conmon's one trace message: the command line it is about to run. */
+static void shim_trace_argv(const char *what, char *const *argv)
+{
+	char line[1024];
+	size_t used = 0;
+	line[0] = '\0';
+	for (size_t i = 0; argv[i] != NULL && used < sizeof(line) - 1; i++) {
+		int n = snprintf(line + used, sizeof(line) - used, "%s%s", i ? " " : "", argv[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	diag_trace("calling %s args: %s", what, line);
+}
+
 static void shim_spawn_runtime(struct shim *s, const struct child_stdio *cs)
 {
 	char **argv = runtime_argv(s->cfg, s->console_path);
+	shim_trace_argv("runtime", argv);
 	pid_t pid = fork();
 	if (pid < 0)
 		shim_failf(s, "fork runtime: %s", strerror(errno));
@@ -657,6 +665,7 @@ static void shim_spawn_command(struct shim *s, const struct child_stdio *cs, int
 {
 	int report[2];
 	shim_pipe(s, report);
+	shim_trace_argv("command", s->cfg->command);
 	pid_t pid = fork();
 	if (pid < 0)
 		shim_failf(s, "fork: %s", strerror(errno));
@@ -770,7 +779,7 @@ static void shim_start(struct shim *s)
 	for (int i = 0; i < 3; i++)
 		close_fd(&child_ends[i]);
 	if (passthrough)
-		shim_detach_stdio(s);
+		shim_detach_stdio(s, 0, 2);
 }
 
 /* ---- create phase ---------------------------------------------------------- */
@@ -822,6 +831,11 @@ static void shim_created(struct shim *s)
 
 	if (sync_send(&s->sync_fd, cfg->api_version ? "data" : "pid", s->ctr_pid, NULL, 0) < 0 && s->sync_fd >= 0)
 		diag_warn("sync pipe: %s", strerror(errno));
+	proc_report_ready(&s->ready_fd, NULL, 0);
+	if (s->stderr_until_created) {
+		s->stderr_until_created = false;
+		shim_detach_stdio(s, 2, 2);
+	}
 	if (!cfg->exec)
 		close_fd(&s->sync_fd); /* only exec sessions report again, at exit */
 
@@ -976,6 +990,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	diag_set_level((enum diag_level)cfg.log_level);
+	diag_set_subject(cfg.cid, cfg.log_tag);
 	diag_use_syslog(cfg.syslog);
 
 	struct shim s = {
@@ -983,6 +998,7 @@ int main(int argc, char **argv)
 		.sync_fd = sync_fd_from_env("_OCI_SYNCPIPE"),
 		.start_fd = sync_fd_from_env("_OCI_STARTPIPE"),
 		.attach_pipe_fd = cfg.exec_attach ? sync_fd_from_env("_OCI_ATTACHPIPE") : -1,
+		.ready_fd = -1,
 		.exec_error_fd = -1,
 	};
 	watch_init(&s.console_listen_w, -1, shim_console_listen_cb, &s);
@@ -1003,8 +1019,9 @@ int main(int argc, char **argv)
 	shim_open_logs(&s);
 
 	shim_daemonize(&s);
+	s.stderr_until_created = cfg.sync && s.sync_fd < 0;
 	if (!shim_passthrough(&s))
-		shim_detach_stdio(&s);
+		shim_detach_stdio(&s, 0, 2);
 
 	shim_setup_loop(&s);
 	shim_setup_io(&s);

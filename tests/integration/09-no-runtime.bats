@@ -426,3 +426,132 @@ fd_targets() {
 	[[ -n $bg ]]
 	wait_for -m "background child $bg to be gone" pid_dead "$bg"
 }
+
+# ------------------------------------------------------------------ start-up without a sync pipe
+
+# nr_launch [ENV_ARG...]: run the shim ($NR_ARGS) as the user the way a
+# person at a shell does: no manager, no sync pipe, the environment changed
+# by ENV_ARG (env's: NAME=VALUE, -u NAME). Sets LAUNCH_RC and LAUNCH_ERR
+# (its stderr).
+nr_launch() {
+	LAUNCH_RC=0
+	as_user env -u _OCI_SYNCPIPE -u _OCI_STARTPIPE "$@" "$SHIM" "${NR_ARGS[@]}" \
+		</dev/null >"$D/.lout" 2>"$D/.lerr" || LAUNCH_RC=$?
+	LAUNCH_ERR=$(cat "$D/.lerr")
+	echo "launcher: status $LAUNCH_RC, stderr: $LAUNCH_ERR, stdout: $(cat "$D/.lout")"
+}
+
+# launch_fails TEXT: the launcher exited 1 with exactly one line, TEXT.
+launch_fails() {
+	[ "$LAUNCH_RC" = 1 ] || { fail "launcher exited $LAUNCH_RC, not 1"; return 1; }
+	[ "$LAUNCH_ERR" = "$1" ] || { fail "launcher said '$LAUNCH_ERR', not '$1'"; return 1; }
+}
+
+@test "start-up without a sync pipe: the launcher returns 0 once the command runs, and says nothing" {
+	nr_new -- sh -c 'echo started; exit 6'
+	nr_launch
+	[ "$LAUNCH_RC" = 0 ]
+	[ -z "$LAUNCH_ERR" ]
+	[ ! -s "$D/.lout" ]
+	nr_exit
+	[ "$EXIT_CODE" = 6 ]
+	log_says started
+}
+
+@test "start-up without a sync pipe: every failure after the fork reaches the launcher, status 1 and one line" {
+	# A command that cannot be run.
+	nr_new -- no-such-command-nr
+	nr_launch
+	launch_fails "ptyshim: exec no-such-command-nr: No such file or directory"
+	[ ! -e "$EXITFILE" ]
+
+	# A bundle that is not there (its socket cannot be made).
+	nr_new -- true
+	local i
+	for i in "${!NR_ARGS[@]}"; do [[ ${NR_ARGS[i]} == "$D" ]] && NR_ARGS[i]=$D/missing; done
+	nr_launch
+	[ "$LAUNCH_RC" = 1 ]
+	[[ $LAUNCH_ERR == "ptyshim: "*"$D/missing/attach"* && $LAUNCH_ERR != *$'\n'* ]]
+
+	# A socket directory the user cannot write.
+	nr_new -- true
+	as_user mkdir -m 0500 "$D/ro"
+	NR_ARGS=(--socket-dir-path "$D/ro" "${NR_ARGS[@]/--full-attach/--no-screen}")
+	nr_launch
+	launch_fails "ptyshim: attach socket: symlink $D/ro/$CID: Permission denied"
+
+	# The runtime failing: its error text is the reason.
+	nr_new -- true
+	printf '#!/bin/sh\necho "runtime says no: $*" >&2\nexit 3\n' >"$WORK/rt-fail"
+	chmod 0755 "$WORK/rt-fail"
+	NR_ARGS=(-r "$WORK/rt-fail" -p "$D/pidfile" "${NR_ARGS[@]:0:${#NR_ARGS[@]}-3}")
+	nr_launch
+	[ "$LAUNCH_RC" = 1 ]
+	[[ $LAUNCH_ERR == "ptyshim: runtime says no: create --bundle $D "*" $CID" && $LAUNCH_ERR != *$'\n'* ]]
+	[ ! -e "$EXITFILE" ]
+}
+
+@test "start-up without a sync pipe: a daemon that dies without a word makes the launcher say so" {
+	nr_new -- true
+	# The runtime kills the daemon (its parent) before anything is reported.
+	printf '#!/bin/sh\nkill -KILL $PPID\n' >"$WORK/rt-kill"
+	chmod 0755 "$WORK/rt-kill"
+	NR_ARGS=(-r "$WORK/rt-kill" -p "$D/pidfile" "${NR_ARGS[@]:0:${#NR_ARGS[@]}-3}")
+	nr_launch
+	[ "$LAUNCH_RC" = 1 ]
+	[[ $LAUNCH_ERR =~ ^"ptyshim: the daemon (pid "[0-9]+") was killed by signal 9 (Killed) before it was set up"$ ]]
+}
+
+@test "start-up without a sync pipe: with a sync pipe the launcher still leaves at once and the reason goes there" {
+	nr_new -- no-such-command-nr
+	nr_create
+	[ "$SHIM_RC" = 0 ]
+	[ "$SYNC" = '{"pid": -1, "message": "exec no-such-command-nr: No such file or directory"}' ]
+	[ ! -s "$D/.err" ]
+}
+
+# ------------------------------------------------------------------ the default socket directory
+
+# nr_default_socket_dir ENV_ARG...: start `sleep 60` without
+# --socket-dir-path and without --full-attach, with the environment changed
+# by ENV_ARG (env's: NAME=VALUE, -u NAME). Sets MON_PID and CTR_PID.
+nr_default_socket_dir() {
+	nr_new -- sleep 60
+	NR_ARGS=("${NR_ARGS[@]/--full-attach/--no-screen}")
+	nr_launch "$@"
+	[ "$LAUNCH_RC" = 0 ] || { fail "launcher: $LAUNCH_RC $LAUNCH_ERR"; return 1; }
+	MON_PID=$(cat "$D/mon.pid")
+	# Reported once exec succeeded: the command is the monitor's child now.
+	CTR_PID=$(cat "/proc/$MON_PID/task/$MON_PID/children")
+	CTR_PID=${CTR_PID%% *}
+	[[ -n $CTR_PID ]] && echo "$CTR_PID" >"$D/ctr.pid"
+}
+
+@test "default socket dir for a non-root user: \$XDG_RUNTIME_DIR/ptyshim when usable, else the bundle's .ptyshim-sockets" {
+	[[ $NR_UID != 0 ]] || skip "runs as root: the default stays /var/run/crio"
+	local xdg=$WORK/xdg
+	as_user mkdir -m 0700 "$xdg"
+	nr_default_socket_dir "XDG_RUNTIME_DIR=$xdg"
+	[ "$(readlink "$xdg/ptyshim/$CID")" = "$D" ]
+	[ -S "$xdg/ptyshim/$CID/attach" ]
+	kill -KILL "$CTR_PID"
+	nr_exit
+	[ "$EXIT_CODE" = 137 ]
+
+	# Unset: the bundle.
+	nr_default_socket_dir -u XDG_RUNTIME_DIR
+	[ "$(readlink "$D/.ptyshim-sockets/$CID")" = "$D" ]
+	[ -S "$D/.ptyshim-sockets/$CID/attach" ]
+	kill -KILL "$CTR_PID"
+	nr_exit
+
+	# Not the user's own (the XDG spec's rule), or not absolute: the bundle too.
+	local bad
+	for bad in /tmp xdg; do
+		nr_default_socket_dir "XDG_RUNTIME_DIR=$bad"
+		[ ! -e "/tmp/ptyshim/$CID" ]
+		[ "$(readlink "$D/.ptyshim-sockets/$CID")" = "$D" ]
+		kill -KILL "$CTR_PID"
+		nr_exit
+	done
+}

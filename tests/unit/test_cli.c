@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/version.h"
@@ -364,6 +365,54 @@ static void test_defaults(void **state)
 	assert_false(cfg.full_attach);
 	cli_free(&cfg);
 	args_free(&a);
+}
+
+/* The socket dir a user other than root gets by default, seen from a child
+ * that dropped to uid 65534: $XDG_RUNTIME_DIR/ptyshim when it is the
+ * user's own, else the bundle's .ptyshim-sockets. */
+static void expect_socket_dir_as_nobody(const char *xdg, const char *bundle, const char *want)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		if (xdg)
+			setenv("XDG_RUNTIME_DIR", xdg, 1);
+		else
+			unsetenv("XDG_RUNTIME_DIR");
+		char *argv[] = {"ptyshim", "-c", "id", "-u", "u", "-b", (char *)bundle, "-l", "none", "--no-runtime",
+				"--", "true", NULL};
+		struct shim_config cfg;
+		if (cli_parse(12, argv, &cfg) != CLI_OK)
+			_exit(3);
+		int bad = strcmp(cfg.socket_dir_path, want) != 0;
+		if (bad)
+			fprintf(stderr, "socket dir %s, want %s\n", cfg.socket_dir_path, want);
+		cli_free(&cfg);
+		_exit(bad);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void test_socket_dir_default_for_others(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	char dir[] = "/tmp/test_cli.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	char want[128];
+	snprintf(want, sizeof(want), "%s/ptyshim", dir);
+	expect_socket_dir_as_nobody(dir, "/b", want);
+	expect_socket_dir_as_nobody(NULL, "/b", "/b/.ptyshim-sockets");
+	expect_socket_dir_as_nobody("/tmp", "/b", "/b/.ptyshim-sockets");     /* not theirs */
+	expect_socket_dir_as_nobody("relative", "/b", "/b/.ptyshim-sockets"); /* not absolute */
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* Every -l form, with what conmon 2.1.6 made of it (12-conmon-diff.bats
@@ -766,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_help_forms),
 		cmocka_unit_test(test_exec_accepts),
 		cmocka_unit_test(test_parse_twice_no_stale_state),
+		cmocka_unit_test(test_socket_dir_default_for_others),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/diag.h"
@@ -321,6 +322,69 @@ static void test_exit_command_devnull_stdio(void **state)
 	assert_true(devnull);
 }
 
+/* ---------------------------------------------------- the readiness pipe */
+
+enum daemon_act { DAEMON_OK, DAEMON_REASON, DAEMON_SILENT };
+
+/* Runs proc_daemonize in a throwaway child (it becomes the waiting
+ * parent); the daemon does act. Returns the waiting parent's exit status,
+ * its stderr in err. */
+static int run_daemonize(enum daemon_act act, char *err, size_t err_size)
+{
+	int out[2];
+	assert_int_equal(pipe(out), 0);
+	fflush(stderr);
+	pid_t launcher = fork();
+	assert_true(launcher >= 0);
+	if (launcher == 0) {
+		dup2(out[1], 2);
+		close(out[0]);
+		close(out[1]);
+		int fd = proc_daemonize(true, true, NULL);
+		/* Only the daemon gets here; it must not hold the launcher's stderr. */
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 2);
+		if (fd < 0)
+			_exit(90);
+		if (act == DAEMON_OK)
+			proc_report_ready(&fd, NULL, 0);
+		else if (act == DAEMON_REASON)
+			proc_report_ready(&fd, "runtime says no\n", 16);
+		_exit(act == DAEMON_SILENT ? 3 : 0);
+	}
+	close(out[1]);
+	ssize_t n = read_all(out[0], err, err_size - 1);
+	err[n < 0 ? 0 : n] = '\0';
+	close(out[0]);
+	int st;
+	assert_int_equal(waitpid(launcher, &st, 0), launcher);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void test_daemonize_waits_for_the_word(void **state)
+{
+	(void)state;
+	char err[512];
+	diag_init("ptyshim");
+	assert_int_equal(run_daemonize(DAEMON_OK, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(run_daemonize(DAEMON_REASON, err, sizeof(err)), 1);
+	assert_string_equal(err, "ptyshim: runtime says no\n");
+	assert_int_equal(run_daemonize(DAEMON_SILENT, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "exited with status 3 before it was set up\n"));
+	assert_int_equal(strncmp(err, "ptyshim: the daemon (pid ", 25), 0);
+}
+
+static void test_report_ready_without_a_pipe(void **state)
+{
+	(void)state;
+	int fd = -1;
+	proc_report_ready(&fd, "nobody listens", 14);
+	proc_report_ready(&fd, NULL, 0);
+	assert_int_equal(fd, -1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "--probe") == 0)
@@ -336,6 +400,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_exit_command_status_and_args),
 		cmocka_unit_test(test_exit_command_clean_state),
 		cmocka_unit_test(test_exit_command_devnull_stdio),
+		cmocka_unit_test(test_daemonize_waits_for_the_word),
+		cmocka_unit_test(test_report_ready_without_a_pipe),
 	};
 	return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
 }
