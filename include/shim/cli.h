@@ -53,6 +53,7 @@ struct shim_config {
 	const char *persist_dir;
 	const char *socket_dir_path; /* default: /var/run/crio for root (see cli.c for others) */
 	char *socket_dir_owned;      /* the default when it is made from the environment */
+	bool socket_dir_private;     /* a default for a non-root user: must be theirs alone */
 	bool full_attach;
 	struct log_spec *logs;
 	size_t n_logs;

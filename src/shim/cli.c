@@ -529,12 +529,12 @@ static bool cli_xdg_runtime_dir_usable(const char *dir)
 /* conmon's default, /var/run/crio, is root's: another user could not make
  * the socket link there, and the shim would die after daemonizing. They get
  * $XDG_RUNTIME_DIR/ptyshim, the per-user runtime directory made for
- * sockets, when it is usable; else <bundle>/.ptyshim-sockets: the bundle
- * is the one directory the user must be able to write anyway (the attach
- * socket and the ctl fifos go there), no other user can plant a link in
- * it, as they could in /tmp, and a directory of its own keeps the link's
- * name (the cuuid) from replacing a file of the bundle. The link gains no
- * shorter address there; the layout stays conmon's. */
+ * sockets, when it is usable; else, as tmux does, ptyshim-UID in $TMPDIR
+ * (or /tmp), which the shim makes 0700 and refuses to use unless it is a
+ * directory of this user that nobody else can enter (so a link planted
+ * there by someone else is never followed). A directory inside the bundle
+ * would do too, but its link back to the bundle makes a cycle that
+ * `cp -rL` or `find -L` over the bundle would loop on. */
 static void cli_default_socket_dir(struct shim_config *cfg)
 {
 	if (cfg->socket_dir_path != NULL)
@@ -544,8 +544,13 @@ static void cli_default_socket_dir(struct shim_config *cfg)
 		cfg->socket_dir_path = "/var/run/crio";
 	else if (cli_xdg_runtime_dir_usable(xdg))
 		cfg->socket_dir_path = cfg->socket_dir_owned = xasprintf("%s/ptyshim", xdg);
-	else
-		cfg->socket_dir_path = cfg->socket_dir_owned = xasprintf("%s/.ptyshim-sockets", cfg->bundle);
+	else {
+		const char *tmp = getenv("TMPDIR");
+		if (tmp == NULL || tmp[0] != '/')
+			tmp = "/tmp";
+		cfg->socket_dir_path = cfg->socket_dir_owned = xasprintf("%s/ptyshim-%u", tmp, (unsigned)geteuid());
+	}
+	cfg->socket_dir_private = geteuid() != 0;
 }
 
 /* The bundle and the pid file become the config's own strings, the

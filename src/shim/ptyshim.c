@@ -535,6 +535,12 @@ static char *shim_attach_path(struct shim *s)
 	/* conmon: <socket-dir>/<cuuid> is a symlink to the bundle, which keeps
 	 * the socket's address short. */
 	mkdir(cfg->socket_dir_path, 0700);
+	struct stat st;
+	if (cfg->socket_dir_private &&
+	    (lstat(cfg->socket_dir_path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	     (st.st_mode & 077) != 0))
+		shim_failf(s, "socket dir %s is not a directory of this user (uid %u) that only it can enter; "
+			      "give --socket-dir-path", cfg->socket_dir_path, (unsigned)geteuid());
 	char *link = xasprintf("%s/%s", cfg->socket_dir_path, cfg->cuuid);
 	if (strlen(link) == 107)
 		link[106] = '\0'; /* conmon's quirk: a 107-byte path is cut by one */

@@ -527,10 +527,11 @@ nr_default_socket_dir() {
 	[[ -n $CTR_PID ]] && echo "$CTR_PID" >"$D/ctr.pid"
 }
 
-@test "default socket dir for a non-root user: \$XDG_RUNTIME_DIR/ptyshim when usable, else the bundle's .ptyshim-sockets" {
+@test "default socket dir for a non-root user: \$XDG_RUNTIME_DIR/ptyshim when usable, else a private ptyshim-UID in TMPDIR" {
 	[[ $NR_UID != 0 ]] || skip "runs as root: the default stays /var/run/crio"
-	local xdg=$WORK/xdg
+	local xdg=$WORK/xdg tmp=$WORK/tmp
 	as_user mkdir -m 0700 "$xdg"
+	as_user mkdir -m 0700 "$tmp"
 	nr_default_socket_dir "XDG_RUNTIME_DIR=$xdg"
 	[ "$(readlink "$xdg/ptyshim/$CID")" = "$D" ]
 	[ -S "$xdg/ptyshim/$CID/attach" ]
@@ -538,20 +539,31 @@ nr_default_socket_dir() {
 	nr_exit
 	[ "$EXIT_CODE" = 137 ]
 
-	# Unset: the bundle.
-	nr_default_socket_dir -u XDG_RUNTIME_DIR
-	[ "$(readlink "$D/.ptyshim-sockets/$CID")" = "$D" ]
-	[ -S "$D/.ptyshim-sockets/$CID/attach" ]
-	kill -KILL "$CTR_PID"
-	nr_exit
-
-	# Not the user's own (the XDG spec's rule), or not absolute: the bundle too.
+	# Unset, not the user's own (the XDG spec's rule), or not absolute:
+	# ptyshim-UID in TMPDIR, made 0700.
 	local bad
-	for bad in /tmp xdg; do
-		nr_default_socket_dir "XDG_RUNTIME_DIR=$bad"
-		[ ! -e "/tmp/ptyshim/$CID" ]
-		[ "$(readlink "$D/.ptyshim-sockets/$CID")" = "$D" ]
+	for bad in -u /tmp xdg; do
+		if [[ $bad == -u ]]; then
+			nr_default_socket_dir -u XDG_RUNTIME_DIR "TMPDIR=$tmp"
+		else
+			nr_default_socket_dir "XDG_RUNTIME_DIR=$bad" "TMPDIR=$tmp"
+		fi
+		[ "$(readlink "$tmp/ptyshim-$NR_UID/$CID")" = "$D" ]
+		[ "$(stat -c %a "$tmp/ptyshim-$NR_UID")" = 700 ]
 		kill -KILL "$CTR_PID"
 		nr_exit
 	done
+}
+
+@test "default socket dir for a non-root user: a ptyshim-UID that is not the user's alone is refused, clearly" {
+	[[ $NR_UID != 0 ]] || skip "runs as root: the default stays /var/run/crio"
+	local tmp=$WORK/tmp2
+	mkdir -m 0777 "$tmp"
+	# Made by someone else (root here), open to all: a link in it could be planted.
+	mkdir -m 0777 "$tmp/ptyshim-$NR_UID"
+	nr_new -- sleep 60
+	NR_ARGS=("${NR_ARGS[@]/--full-attach/--no-screen}")
+	nr_launch -u XDG_RUNTIME_DIR "TMPDIR=$tmp"
+	launch_fails "ptyshim: socket dir $tmp/ptyshim-$NR_UID is not a directory of this user (uid $NR_UID) that only it can enter; give --socket-dir-path"
+	[ -z "$(ls -A "$tmp/ptyshim-$NR_UID")" ]
 }

@@ -369,7 +369,7 @@ static void test_defaults(void **state)
 
 /* The socket dir a user other than root gets by default, seen from a child
  * that dropped to uid 65534: $XDG_RUNTIME_DIR/ptyshim when it is the
- * user's own, else the bundle's .ptyshim-sockets. */
+ * user's own, else ptyshim-65534 in $TMPDIR or /tmp. */
 static void expect_socket_dir_as_nobody(const char *xdg, const char *bundle, const char *want)
 {
 	pid_t pid = fork();
@@ -409,9 +409,10 @@ static void test_socket_dir_default_for_others(void **state)
 	char want[128];
 	snprintf(want, sizeof(want), "%s/ptyshim", dir);
 	expect_socket_dir_as_nobody(dir, "/b", want);
-	expect_socket_dir_as_nobody(NULL, "/b", "/b/.ptyshim-sockets");
-	expect_socket_dir_as_nobody("/tmp", "/b", "/b/.ptyshim-sockets");     /* not theirs */
-	expect_socket_dir_as_nobody("relative", "/b", "/b/.ptyshim-sockets"); /* not absolute */
+	unsetenv("TMPDIR");
+	expect_socket_dir_as_nobody(NULL, "/b", "/tmp/ptyshim-65534");
+	expect_socket_dir_as_nobody("/tmp", "/b", "/tmp/ptyshim-65534");     /* not theirs */
+	expect_socket_dir_as_nobody("relative", "/b", "/tmp/ptyshim-65534"); /* not absolute */
 	assert_int_equal(rmdir(dir), 0);
 }
 
