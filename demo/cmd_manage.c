@@ -41,7 +41,7 @@ int cmd_ps(struct ptyman *pm, int argc, char **argv)
 		return 2;
 	}
 	struct words names = state_ctr_names(&pm->state);
-	printf("%-16s %-14s %-9s %-8s %s\n", "NAME", "STATUS", "TERMINAL", "RUNTIME", "COMMAND");
+	printf("%-16s %-15s %-9s %-8s %s\n", "NAME", "STATUS", "TERMINAL", "RUNTIME", "COMMAND");
 	for (size_t i = 0; i < names.n; i++) {
 		struct ctr c;
 		if (ctr_record_read(pm, names.v[i], &c, true) < 0)
@@ -51,7 +51,7 @@ int cmd_ps(struct ptyman *pm, int argc, char **argv)
 		char *st = ctr_status_text(cs, code);
 		char cmdline[48];
 		cmd_line_text(&c.cmd, cmdline, sizeof(cmdline));
-		printf("%-16s %-14s %-9s %-8s %s\n", c.name, st, c.tty ? "yes" : c.stdin_open ? "stdin" : "no",
+		printf("%-16s %-15s %-9s %-8s %s\n", c.name, st, c.tty ? "yes" : c.stdin_open ? "stdin" : "no",
 		       c.host ? "none" : "runc", cmdline);
 		free(st);
 		ctr_free(&c);
