@@ -432,13 +432,14 @@ mem_of() { # PID -> key=value (kB)
 }
 ctx_of() { awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
 
-# full_screen ROWS COLS: shell code that waits for the terminal to be ROWSxCOLS,
+# full_screen ROWS COLS: shell code (one line) that waits for the terminal to be ROWSxCOLS,
 # then fills it: ROWS-1 coloured lines of COLS-1 digits and a last line
 # without a newline, then sleeps.
 full_screen() {
-	echo "while [ \"\$(stty size)\" != \"$1 $2\" ]; do sleep 0.05; done; i=0
-		while [ \$i -lt $(($1 - 1)) ]; do printf '\\033[3%dm%0$(($2 - 1))d\\033[0m\\n' \$((i % 8)) \$i; i=\$((i + 1)); done
-		printf FULL-DONE; exec sleep 1000000"
+	# One line: mkbundle takes one argument per line.
+	echo "while [ \"\$(stty size)\" != \"$1 $2\" ]; do sleep 0.05; done; i=0;" \
+		"while [ \$i -lt $(($1 - 1)) ]; do printf '\\033[3%dm%0$(($2 - 1))d\\033[0m\\n' \$((i % 8)) \$i;" \
+		"i=\$((i + 1)); done; printf FULL-DONE; exec sleep 1000000"
 }
 
 # start_idle SUBJECT KIND: a long-lived container; sets ID, BUNDLE, SPID.
