@@ -138,7 +138,7 @@ ctr_tty_run() {
 	peer -w "$T/live.out" "$B/attach" steps "${steps[@]}"
 	render 24 80 "$T/live.out" >"$T/live.txt"
 	cat "$T/live.txt"
-	grep -c '^n [0-9]*$' "$T/live.txt" | grep -qx 23
+	(($(grep -c '^n [0-9]*$' "$T/live.txt") >= 23))
 	awk 'NF == 0 { next } $1 != "n" { bad = 1 } prev != "" && $2 != prev + 1 { bad = 1 } { prev = $2 }
 		END { exit bad }' "$T/live.txt"
 }
