@@ -198,7 +198,7 @@ ctr_tty_run() {
 @test "screen: colours and the alternate screen survive a re-attach" {
 	ctr_tty_run -- sh
 	peer "$B/attach" steps \
-		"send:printf '\\\\033[?1049h\\\\033[31mR''ED\\\\033[0m \\\\033[1;44mBL''UE\\\\033[0m\\\\n'; echo IN-""ALT\\r" \
+		"send:printf '\\\\033[?1049h\\\\033[31mR''ED\\\\033[0m \\\\033[1;44mBL''UE\\\\033[0m\\\\n'; echo IN-''ALT\\r" \
 		'expect:IN-ALT\r\n/ # '
 	wait_for -m "the alternate screen in the model" screen_has IN-ALT
 	peer -w "$T/re.out" "$B/attach" expect '?25h'
@@ -214,8 +214,9 @@ ctr_tty_run() {
 	grep -qE $'\e\\[[0-9;]*31mRED' "$T/ansi"
 	grep -qE $'\e\\[[0-9;]*44mBLUE' "$T/ansi"
 	# Leaving the alternate screen brings the shell's screen back.
-	peer "$B/attach" steps "send:printf '\\\\033[?1049l'; echo OU""T\\r" 'expect:OUT\r\n/ # '
+	peer "$B/attach" steps "send:printf '\\\\033[?1049l'; echo OU''T\\r" 'expect:OUT\r\n/ # '
 	wait_for -m "the primary screen again" screen_has OUT
+	screen_ask text
 	! screen_has IN-ALT || false
 	# The re-attached terminal's view, alternate screen and all, was the shim's.
 	! grep -q $'\e\\[?1049h' < <(screen_ask repaint) || false
