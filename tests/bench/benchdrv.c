@@ -21,6 +21,10 @@
  *   benchdrv attach-echo --bundle B --echo N    round trips through the attach
  *       socket of a container already running `cat` on a raw tty (for
  *       profiling a shim started and traced separately).
+ *   benchdrv paint --bundle B --echo N       attach-to-painted time: N times,
+ *       read the current repaint from the shim's screen socket (B/screen), then
+ *       connect to the attach socket and time from connect() until that many
+ *       bytes have arrived (they must be the same bytes: the container is idle).
  *   benchdrv wait-exit -e EXITDIR -i ID [-T SECONDS]
  *
  * Times are CLOCK_MONOTONIC in nanoseconds; the producer stamps the same
@@ -262,19 +266,18 @@ static int64_t reap_monitor(pid_t pid, int timeout_s)
 
 /* ---- attach socket and keystroke round trips --------------------------- */
 
-static int attach_connect(const char *bundle)
+/* A socket of the bundle. Bundle paths may exceed sun_path, as podman's do:
+ * connect through an O_PATH fd as podman does. */
+static int bundle_connect(const char *bundle, const char *name, int type)
 {
-	char *path = xasprintf("%s/attach", bundle);
+	char *path = xasprintf("%s/%s", bundle, name);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int dfd, fd;
+	int dfd = open(path, O_PATH | O_CLOEXEC), fd;
 
-	/* The bundle path may exceed sun_path, as podman's do: connect through
-	 * an O_PATH fd as podman does. */
-	dfd = open(path, O_PATH | O_CLOEXEC);
 	if (dfd < 0)
 		die("%s: %s", path, strerror(errno));
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", dfd);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
@@ -282,6 +285,11 @@ static int attach_connect(const char *bundle)
 	close(dfd);
 	free(path);
 	return fd;
+}
+
+static int attach_connect(const char *bundle)
+{
+	return bundle_connect(bundle, "attach", SOCK_SEQPACKET);
 }
 
 /* One frame from the attach socket; returns payload length (0 on EOF). */
@@ -366,6 +374,82 @@ static void echo_attach(int fd, int count, int timeout_s)
 	}
 	print_percentiles("echo", rtt, count);
 	free(rtt);
+}
+
+/* ---- attach-to-painted time --------------------------------------------- */
+
+/* The screen socket's answer to "repaint" (snapshot.h), read to EOF. */
+static char *screen_repaint(const char *bundle, size_t *len, int64_t deadline)
+{
+	int fd = bundle_connect(bundle, "screen", SOCK_STREAM);
+	size_t cap = 65536, n = 0;
+	char *buf = xmalloc(cap);
+
+	if (write_all(fd, "repaint\n", 8) < 0)
+		die("screen socket: write: %s", strerror(errno));
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap)
+			buf = xrealloc(buf, cap *= 2);
+		if (!poll_until(fd, POLLIN, deadline))
+			die("screen socket: no answer");
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("screen socket: read: %s", strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n == 0 || strncmp(buf, "error: ", 7) == 0)
+		die("screen socket: no repaint (%.*s)", (int)(n > 80 ? 80 : n), buf);
+	*len = n;
+	return buf;
+}
+
+/* Connect to the attach socket and time until the repaint has arrived. */
+static int64_t paint_once(const char *bundle, const char *want, size_t want_len, int timeout_s)
+{
+	int64_t deadline = deadline_of(timeout_s), t0 = mono_ns();
+	int fd = bundle_connect(bundle, "attach", SOCK_SEQPACKET);
+	char frame[65537];
+	size_t got = 0;
+
+	while (got < want_len) {
+		ssize_t n = attach_frame(fd, frame, sizeof(frame), deadline, "the repaint");
+
+		if (n == 0)
+			die("attach: EOF after %zu of %zu repaint bytes", got, want_len);
+		if (got + (size_t)n > want_len || memcmp(frame + 1, want + got, (size_t)n) != 0)
+			die("attach: the repaint differs from the screen socket's (is the container idle?)");
+		got += (size_t)n;
+	}
+	int64_t t = mono_ns() - t0;
+	close(fd);
+	return t;
+}
+
+static int cmd_paint(struct opts *o)
+{
+	int count = o->echo_count ? o->echo_count : 100;
+	int64_t *v = xcalloc((size_t)count, sizeof(*v));
+	size_t len = 0;
+
+	if (!o->bundle)
+		die("paint: needs --bundle");
+	for (int i = 0; i < count; i++) {
+		char *want = screen_repaint(o->bundle, &len, deadline_of(o->timeout_s));
+
+		v[i] = paint_once(o->bundle, want, len, o->timeout_s);
+		free(want);
+	}
+	printf("paint_bytes=%zu\n", len);
+	print_percentiles("paint", v, count);
+	free(v);
+	return 0;
 }
 
 /* ---- benchdrv shim ------------------------------------------------------ */
@@ -845,6 +929,7 @@ static int usage(void)
 		"       benchdrv bare-echo [--echo N] -- CAT ARG...\n"
 		"       benchdrv relay-echo [--echo N] [--out LOG] -- CAT ARG...\n"
 		"       benchdrv attach-echo --bundle B --echo N   (container already running cat on a raw tty)\n"
+		"       benchdrv paint --bundle B [--echo N]   (attach-to-painted time of an idle -t container)\n"
 		"       benchdrv wait-exit --exit-dir D --id ID [--timeout S]\n");
 	return 2;
 }
@@ -939,6 +1024,8 @@ int main(int argc, char **argv)
 		close(fd);
 		return 0;
 	}
+	if (strcmp(verb, "paint") == 0)
+		return cmd_paint(&o);
 	if (strcmp(verb, "wait-exit") == 0) {
 		if (!o.exit_dir || !o.id)
 			die("wait-exit: needs --exit-dir and --id");

@@ -14,7 +14,8 @@
 # environment:
 #   BENCH_QUICK=1        small sizes and few rounds, for developing the harness
 #   BENCH_RUNS=N         rounds per case (default 7, quick 2; start: twice that)
-#   BENCH_SUBJECTS="..." subset of: bare conmon ptyshim (default: all available)
+#   BENCH_SUBJECTS="..." subset of: bare conmon ptyshim noscreen (default: all
+#                        available; noscreen = ptyshim --no-screen, terminal cases only)
 #   BENCH_CASES="..."    throughput subset: tty-64k pipe-64k tty-2b pipe-2b pipe-2b4k
 #   BENCH_IDLE_N=N       containers in the "many idle containers" figure (50)
 #   BENCH_WAKE_S=S       seconds over which idle wake-ups are counted (10, quick 2)
@@ -40,6 +41,7 @@ RUNS=${BENCH_RUNS:-$((QUICK ? 2 : 7))}
 IDLE_N=${BENCH_IDLE_N:-$((QUICK ? 5 : 50))}
 WAKE_S=${BENCH_WAKE_S:-$((QUICK ? 2 : 10))}
 ECHO_N=$((QUICK ? 300 : 2000))
+PAINT_N=$((QUICK ? 20 : 200))
 ALL_CASES="tty-64k pipe-64k tty-2b pipe-2b pipe-2b4k"
 CASES=${BENCH_CASES:-$ALL_CASES}
 DEFAULT_GROUPS="throughput start echo idle"
@@ -161,16 +163,18 @@ new_id() { SEQ=$((SEQ + 1)); ID=pb$$-$SEQ; BUNDLE=$WORK/b/$ID; }
 # §1.3), minus the exit command, plus a private runc root.
 shim_cmd() { # SUBJECT ID BUNDLE TTY
 	local bin
+	local extra=()
 	case $1 in
 	conmon) bin=$CONMON ;;
 	ptyshim) bin=$PTYSHIM ;;
+	noscreen) bin=$PTYSHIM extra=(--no-screen) ;;
 	esac
 	SHIM_CMD=("$bin" --api-version 1 -c "$2" -u "$2" -r "$SHIM_RUNTIME" -b "$3" -p "$3/pidfile" -n "$2"
 		--exit-dir "$EXITS" --full-attach -l "k8s-file:$3/ctr.log" --log-level warning
 		--runtime-arg --log-format=json --runtime-arg --log --runtime-arg="$3/oci-log"
 		--runtime-arg --root --runtime-arg "$RUNC_ROOT")
 	[ "$4" = 1 ] && SHIM_CMD+=(-t)
-	SHIM_CMD+=(--conmon-pidfile "$3/shim.pid")
+	SHIM_CMD+=("${extra[@]}" --conmon-pidfile "$3/shim.pid")
 }
 
 PROFILE_WRAP=()
@@ -268,10 +272,13 @@ if want ptyshim; then
 - ptyshim: $PTYSHIM missing or its --version does not print \"conmon version\""
 	fi
 fi
+# ptyshim with its screen model off: the model's cost, on the terminal cases.
+NOSCREEN=""
+[[ " $SHIMS " == *" ptyshim "* ]] && want noscreen && NOSCREEN=noscreen
 BARE=0
 want bare && BARE=1
 [ -n "$SHIMS" ] || [ "$BARE" = 1 ] || die "no subject can run:$SKIPPED"
-say "subjects:$([ $BARE = 1 ] && echo ' bare')$SHIMS; groups: $(echo $GROUPS_RUN); rounds: $RUNS$([ $QUICK = 1 ] && echo ' (quick)')"
+say "subjects:$([ $BARE = 1 ] && echo ' bare')$SHIMS${NOSCREEN:+ $NOSCREEN}; groups: $(echo $GROUPS_RUN); rounds: $RUNS$([ $QUICK = 1 ] && echo ' (quick)')"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 TREE_AT_START=$( (cd "$ROOT" && git log -1 --format='%h %s' 2>/dev/null) || echo unknown)
 T_BEGIN=$(date +%s)
@@ -331,9 +338,11 @@ group_throughput() {
 	subjects="$([ $BARE = 1 ] && echo bare)$SHIMS"
 	for cs in $CASES; do
 		case_params "$cs"
+		local these=$subjects
+		[ "$TTY" = 1 ] && [ -n "$NOSCREEN" ] && these="$these $NOSCREEN"
 		say "throughput $cs: $RUNS rounds of $TOTAL bytes, writes of $W, lines of $L"
 		for ((r = 1; r <= RUNS; r++)); do
-			for s in $(rotated "$r" $subjects); do tp_one "$cs" "$s" "$r"; done
+			for s in $(rotated "$r" $these); do tp_one "$cs" "$s" "$r"; done
 		done
 	done
 }
@@ -389,7 +398,7 @@ group_echo() {
 	local r s out subjects
 	# relay: the smallest possible shim (one process, poll, a log write per
 	# read), the floor for any design that puts a process on the path.
-	subjects="$([ $BARE = 1 ] && echo bare relay)$SHIMS"
+	subjects="$([ $BARE = 1 ] && echo bare relay)$SHIMS${NOSCREEN:+ $NOSCREEN}"
 	say "echo: $RUNS rounds of $ECHO_N keystrokes"
 	for ((r = 1; r <= RUNS; r++)); do
 		for s in $(rotated "$r" $subjects); do
@@ -423,9 +432,19 @@ mem_of() { # PID -> key=value (kB)
 }
 ctx_of() { awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
 
+# full_screen ROWS COLS: shell code (one line) that waits for the terminal to be ROWSxCOLS,
+# then fills it: ROWS-1 coloured lines of COLS-1 digits and a last line
+# without a newline, then sleeps.
+full_screen() {
+	# One line: mkbundle takes one argument per line.
+	echo "while [ \"\$(stty size)\" != \"$1 $2\" ]; do sleep 0.05; done; i=0;" \
+		"while [ \$i -lt $(($1 - 1)) ]; do printf '\\033[3%dm%0$(($2 - 1))d\\033[0m\\n' \$((i % 8)) \$i;" \
+		"i=\$((i + 1)); done; printf FULL-DONE; exec sleep 1000000"
+}
+
 # start_idle SUBJECT KIND: a long-lived container; sets ID, BUNDLE, SPID.
 start_idle() {
-	local subj=$1 kind=$2 tty out
+	local subj=$1 kind=$2 tty out size=""
 	new_id
 	case $kind in
 	idle-tty) tty=1; mkbundle "$BUNDLE" 1 /bin/sleep 1000000 ;;
@@ -433,6 +452,11 @@ start_idle() {
 	closed-tty) tty=1; mkbundle "$BUNDLE" 1 /bin/sh -c 'exec >/dev/null 2>&1 </dev/null; exec sleep 1000000' ;;
 	burst-tty) tty=1; mkbundle "$BUNDLE" 1 /producer -p -w 64K -l 1024 64M ;;
 	burst-pipe) tty=0; mkbundle "$BUNDLE" 0 /producer -p -w 64K -l 1024 64M ;;
+	screen-*)
+		tty=1
+		size=${kind#screen-}
+		mkbundle "$BUNDLE" 1 /bin/sh -c "$(full_screen "${size#*x}" "${size%x*}")"
+		;;
 	esac
 	CUR_GROUP=idle
 	SPID=""
@@ -445,6 +469,16 @@ start_idle() {
 		# Measure after the burst has fully reached the log.
 		out=$("$CHECK" -W 120 -l 1024 $([ "$tty" = 1 ] && echo -c) -t $((64 << 20)) "$BUNDLE/ctr.log" 2>&1) ||
 			{ fail idle "$kind" "$subj" "burst did not reach the log: $out" "$BUNDLE"; return 1; }
+		;;
+	screen-*)
+		# The size through the control fifo, as a manager sets it (the
+		# PTY starts at 0x0); measured once the screen is full.
+		echo "1 ${size#*x} ${size%x*}" >"$BUNDLE/ctl"
+		local t=0
+		until grep -q FULL-DONE "$BUNDLE/ctr.log" 2>/dev/null; do
+			((t++ < 300)) || { fail idle "$kind" "$subj" "the screen was not filled" "$BUNDLE"; return 1; }
+			nap 0.1
+		done
 		;;
 	esac
 	return 0
@@ -462,8 +496,8 @@ stop_ctrs() { # ID...
 }
 
 group_idle() {
-	local s k i ids=() keys=() pids=() c0=() sum
-	local kinds="idle-tty idle-pipe closed-tty burst-tty burst-pipe"
+	local s k i ids=() keys=() pids=() bundles=() c0=() sum out
+	local kinds="idle-tty idle-pipe closed-tty burst-tty burst-pipe screen-80x24 screen-200x50"
 	[ -n "$SHIMS" ] || { say "idle: no shim to measure"; return; }
 	say "idle: one container of each kind per shim, wake-ups over $WAKE_S s; then $IDLE_N idle containers each"
 	# All shims' containers idle during the same window, side by side.
@@ -473,6 +507,7 @@ group_idle() {
 			ids+=("$ID")
 			keys+=("$s $k")
 			pids+=("$SPID")
+			bundles+=("$BUNDLE")
 		done
 	done
 	nap 1 # let the closed-tty container close its tty and every shim settle
@@ -485,6 +520,16 @@ group_idle() {
 			echo "wakeups_per_s=$(awk -v a="${c0[$i]}" -v b="$(ctx_of "${pids[$i]}")" -v s="$WAKE_S" \
 				'BEGIN { printf "%.2f", (b - a) / s }')"
 		} | record idle "$2" "$1" 1
+	done
+	# Attach-to-painted time of the full screens (memory was taken first:
+	# a repaint allocates).
+	for i in "${!pids[@]}"; do
+		set -- ${keys[$i]}
+		[ "$1" = ptyshim ] && [[ $2 == screen-* ]] || continue
+		local cmd=("$DRV" paint --bundle "${bundles[$i]}" --echo "$PAINT_N")
+		note_cmd "paint/ptyshim" "${cmd[@]}"
+		out=$("${cmd[@]}" 2>&1) || { fail paint "$2" ptyshim "$out" "${bundles[$i]}"; continue; }
+		echo "$out" | record paint "$2" ptyshim 1
 	done
 	stop_ctrs "${ids[@]}"
 
@@ -662,6 +707,19 @@ report() {
 			echo "| $cs | $(st throughput "$cs" bare cpu_ms_per_mib) | $(st throughput "$cs" conmon cpu_ms_per_mib) | $(st throughput "$cs" ptyshim cpu_ms_per_mib) | $(rt throughput "$cs" ptyshim conmon cpu_ms_per_mib) |"
 		done
 		echo
+		if [ -n "$NOSCREEN" ]; then
+			echo "The screen model's cost (terminal cases): ptyshim as it runs by default (*on*: every chunk"
+			echo "queued for the model, parsed when the loop is idle) against \`ptyshim --no-screen\` (*off*), same rounds:"
+			echo
+			echo "| case | bare MB/s | on MB/s | off MB/s | on ÷ bare | off ÷ bare | on ÷ off | CPU ms/MiB on | CPU ms/MiB off | CPU on ÷ off |"
+			echo "|---|---|---|---|---|---|---|---|---|---|"
+			for cs in $CASES; do
+				case_params "$cs"
+				[ "$TTY" = 1 ] || continue
+				echo "| $cs | $(st throughput "$cs" bare mbps) | $(st throughput "$cs" ptyshim mbps) | $(st throughput "$cs" noscreen mbps) | $(rt throughput "$cs" ptyshim bare mbps) | $(rt throughput "$cs" noscreen bare mbps) | $(rt throughput "$cs" ptyshim noscreen mbps) | $(st throughput "$cs" ptyshim cpu_ms_per_mib) | $(st throughput "$cs" noscreen cpu_ms_per_mib) | $(rt throughput "$cs" ptyshim noscreen cpu_ms_per_mib) |"
+			done
+			echo
+		fi
 	fi
 	if [[ " $GROUPS_RUN " == *" start "* ]]; then
 		echo "## Start"
@@ -700,6 +758,16 @@ report() {
 			echo "| $k | $(st echo raw bare echo_${k}_ns 1e3) | $(st echo raw relay echo_${k}_ns 1e3) | $(st echo raw conmon echo_${k}_ns 1e3) | $(st echo raw ptyshim echo_${k}_ns 1e3) | $(rt echo raw relay bare echo_${k}_ns) | $(rt echo raw conmon bare echo_${k}_ns) | $(rt echo raw ptyshim bare echo_${k}_ns) | $(rt echo raw ptyshim relay echo_${k}_ns) | $(rt echo raw ptyshim conmon echo_${k}_ns) |"
 		done
 		echo
+		if [ -n "$NOSCREEN" ]; then
+			echo "With the screen model (ptyshim's default) and without (\`--no-screen\`), same rounds, µs:"
+			echo
+			echo "| | model on | model off | on ÷ off |"
+			echo "|---|---|---|---|"
+			for k in p50 p99; do
+				echo "| $k | $(st echo raw ptyshim echo_${k}_ns 1e3) | $(st echo raw noscreen echo_${k}_ns 1e3) | $(rt echo raw ptyshim noscreen echo_${k}_ns) |"
+			done
+			echo
+		fi
 	fi
 	if [[ " $GROUPS_RUN " == *" idle "* ]]; then
 		echo "## Idle shims: memory, fds, wake-ups"
@@ -707,14 +775,35 @@ report() {
 		echo "smaps_rollup of the shim's monitor process (kB); private = Private_Clean + Private_Dirty; fds ="
 		echo "entries in /proc/PID/fd; wake-ups = voluntary + involuntary context switches per second over"
 		echo "$WAKE_S s. Containers: \`sleep\` on a tty or pipes; *closed-tty*: \`exec >/dev/null 2>&1 </dev/null;"
-		echo "sleep\`; *burst*: 64 MiB written (64 KiB writes), then idle, measured once all of it is in the log."
+		echo "sleep\`; *burst*: 64 MiB written (64 KiB writes), then idle, measured once all of it is in the log;"
+		echo "*screen-CxR*: the size set through the control fifo, then a full screen of coloured lines printed"
+		echo "(ptyshim's screen model holds it), then idle."
 		echo
 		echo "| container | shim | RSS | PSS | private | fds | wake-ups/s |"
 		echo "|---|---|---|---|---|---|---|"
-		for k in idle-tty idle-pipe closed-tty burst-tty burst-pipe; do
+		for k in idle-tty idle-pipe closed-tty burst-tty burst-pipe screen-80x24 screen-200x50; do
 			for s in $SHIMS; do
 				echo "| $k | $s | $(sti idle "$k" "$s" rss_kb) | $(sti idle "$k" "$s" pss_kb) | $(sti idle "$k" "$s" private_kb) | $(sti idle "$k" "$s" fds) | $(st idle "$k" "$s" wakeups_per_s 1 %.1f) |"
 			done
+		done
+		echo
+		echo "One terminal container with a full screen, memory of its shim (kB; USS = private, the memory"
+		echo "the shim would give back if it exited):"
+		echo
+		echo "| screen | ptyshim USS | ptyshim PSS | conmon USS | conmon PSS | USS ptyshim ÷ conmon | PSS ptyshim ÷ conmon |"
+		echo "|---|---|---|---|---|---|---|"
+		for k in screen-80x24 screen-200x50; do
+			echo "| ${k#screen-} | $(sti idle "$k" ptyshim private_kb) | $(sti idle "$k" ptyshim pss_kb) | $(sti idle "$k" conmon private_kb) | $(sti idle "$k" conmon pss_kb) | $(rt idle "$k" ptyshim conmon private_kb) | $(rt idle "$k" ptyshim conmon pss_kb) |"
+		done
+		echo
+		echo "Attach-to-painted time (\`benchdrv paint\`, $PAINT_N attaches to the same idle full screen): from"
+		echo "connect() on the attach socket until the whole repaint has arrived (its bytes checked against the"
+		echo "screen socket's \`repaint\` answer, read just before each attach). µs:"
+		echo
+		echo "| screen | repaint bytes | p50 | p99 | min | max |"
+		echo "|---|---|---|---|---|---|"
+		for k in screen-80x24 screen-200x50; do
+			echo "| ${k#screen-} | $(sti paint "$k" ptyshim paint_bytes) | $(st paint "$k" ptyshim paint_p50_ns 1e3) | $(st paint "$k" ptyshim paint_p99_ns 1e3) | $(st paint "$k" ptyshim paint_min_ns 1e3) | $(st paint "$k" ptyshim paint_max_ns 1e3) |"
 		done
 		echo
 		echo "Summed over $IDLE_N idle tty containers (kB):"
@@ -800,10 +889,25 @@ report() {
 	echo "| idle private memory ≤ 0.5 × conmon's (ratio, tty) | $m | $(verdict "$m" '<=' 0.5) |"
 	m=$(med -v mode=ratio -v g=idle -v c=idle-tty -v a=ptyshim -v b=conmon -v k=pss_kb)
 	echo "| idle PSS ≤ conmon's (ratio, tty) | $m | $(verdict "$m" '<=' 1) |"
-	for k in idle-tty idle-pipe closed-tty burst-tty; do
+	for k in idle-tty idle-pipe closed-tty burst-tty screen-200x50; do
 		m=$(med -v mode=stat -v g=idle -v c=$k -v a=ptyshim -v k=wakeups_per_s)
 		echo "| zero wake-ups while idle ($k, per s) | $m | $(verdict "$m" '<=' 0) |"
 	done
+	echo
+	echo "Issue 12 (the screen model):"
+	echo
+	echo "| target | measured | verdict |"
+	echo "|---|---|---|"
+	m=$(med -v mode=ratio -v g=throughput -v c=tty-64k -v a=ptyshim -v b=bare -v k=mbps)
+	echo "| terminal, 64 KiB writes, model on: ≥ 0.9 × bare PTY | $m | $(verdict "$m" '>=' 0.9) |"
+	m=$(med -v mode=ratio -v g=throughput -v c=tty-64k -v a=ptyshim -v b=noscreen -v k=mbps)
+	echo "| terminal, 64 KiB writes, model on: ≥ 0.9 × model off | $m | $(verdict "$m" '>=' 0.9) |"
+	m=$(med -v mode=ratio -v g=echo -v c=raw -v a=ptyshim -v b=noscreen -v k=echo_p50_ns)
+	echo "| keystroke p50, model on: ≤ 1.05 × model off | $m | $(verdict "$m" '<=' 1.05) |"
+	m=$(med -v mode=ratio -v g=idle -v c=screen-200x50 -v a=ptyshim -v b=conmon -v k=private_kb)
+	echo "| USS of a -t shim with a full 200x50 screen below conmon's (ratio) | $m | $(verdict "$m" '<=' 0.999) |"
+	m=$(med -v mode=stat -v g=paint -v c=screen-200x50 -v a=ptyshim -v k=paint_p50_ns -v scale=1e3)
+	echo "| (attach-to-painted, full 200x50 screen, p50 µs) | $m | — |"
 	echo
 	echo "## Failures"
 	echo
