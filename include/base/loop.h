@@ -39,10 +39,11 @@ void loop_again(struct loop *l, struct watch *w);
 
 void loop_defer_free(struct loop *l, void (*fn)(void *), void *p);
 
-/* Work for the moments the loop has nothing else to do: while pending(ctx)
- * says there is some, loop_run_once does not sleep, and when no event is
- * ready it calls run(ctx) once instead (run should do a bounded slice). */
-void loop_set_idle(struct loop *l, bool (*pending)(void *ctx), void (*run)(void *ctx), void *ctx);
+/* Work for the moments the loop has nothing else to do: due(ctx) says in how
+ * many ms the work may run (0: now; -1: there is none); loop_run_once then
+ * sleeps no longer than that, and when no event came meanwhile it calls
+ * run(ctx) once (run should do a bounded slice). */
+void loop_set_idle(struct loop *l, int (*due)(void *ctx), void (*run)(void *ctx), void *ctx);
 
 /* Waits at most timeout_ms (-1 = forever) and dispatches one batch.
  * Returns 0, or -1 on an epoll failure other than EINTR. */

@@ -28,7 +28,7 @@ struct loop {
 	struct watch **due_again;
 	int n_due_again;
 	/* Work for when nothing else is ready (loop_set_idle). */
-	bool (*idle_pending)(void *ctx);
+	int (*idle_due)(void *ctx);
 	void (*idle_run)(void *ctx);
 	void *idle_ctx;
 };
@@ -138,9 +138,9 @@ void loop_defer_free(struct loop *l, void (*fn)(void *), void *p)
 	l->deferred[l->n_deferred++] = (struct deferred){fn, p};
 }
 
-void loop_set_idle(struct loop *l, bool (*pending)(void *ctx), void (*run)(void *ctx), void *ctx)
+void loop_set_idle(struct loop *l, int (*due)(void *ctx), void (*run)(void *ctx), void *ctx)
 {
-	l->idle_pending = pending;
+	l->idle_due = due;
 	l->idle_run = run;
 	l->idle_ctx = ctx;
 }
@@ -184,9 +184,12 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	for (int i = 0; i < n_again; i++)
 		again[i] = l->again[i];
 	l->n_again = 0;
-	bool idle_work = l->idle_pending && l->idle_pending(l->idle_ctx);
-	if (n_again > 0 || idle_work)
+	int idle_ms = l->idle_due ? l->idle_due(l->idle_ctx) : -1;
+	bool idle_work = idle_ms >= 0;
+	if (n_again > 0)
 		timeout_ms = 0;
+	else if (idle_work && (timeout_ms < 0 || idle_ms < timeout_ms))
+		timeout_ms = idle_ms;
 
 	int n = epoll_wait(l->epfd, events, LOOP_BATCH, timeout_ms);
 	if (n < 0) {

@@ -22,6 +22,10 @@ struct screen {
 	struct buf backlog;
 	bool restart; /* the backlog overflowed: the model starts over from it */
 	bool written; /* anything was ever queued */
+	/* Bytes since the last line start (\n or \r) as of the backlog's first
+	 * byte: where a start-over after an overflow puts the cursor, so that a
+	 * flood of one long line keeps its columns. */
+	size_t front_col;
 };
 
 const char *screen_size_error(unsigned rows, unsigned cols)
@@ -101,6 +105,30 @@ size_t screen_backlog(const struct screen *s)
 	return buf_len(&s->backlog);
 }
 
+/* n bytes leave the front of the stream the backlog holds (parsed or dropped). */
+static void front_advance(struct screen *s, const char *p, size_t n)
+{
+	for (size_t i = n; i > 0; i--)
+		if (p[i - 1] == '\n' || p[i - 1] == '\r') {
+			s->front_col = n - i;
+			return;
+		}
+	s->front_col += n;
+}
+
+/* Drops (or, parsed, consumes) the backlog's first n bytes. */
+static void backlog_consume(struct screen *s, size_t n)
+{
+	struct iovec iov[2];
+	int k = buf_peek(&s->backlog, iov);
+	for (int i = 0; i < k && n > 0; i++) {
+		size_t take = iov[i].iov_len < n ? iov[i].iov_len : n;
+		front_advance(s, iov[i].iov_base, take);
+		n -= take;
+		buf_consume(&s->backlog, take);
+	}
+}
+
 bool screen_written(const struct screen *s)
 {
 	return s->written;
@@ -115,36 +143,35 @@ void screen_queue(struct screen *s, const void *data, size_t len)
 	size_t cap = s->backlog.cap;
 	if (len >= cap) {
 		/* Only the newest backlog's worth can matter. */
+		backlog_consume(s, buf_len(&s->backlog));
+		front_advance(s, p, len - cap);
 		p += len - cap;
 		len = cap;
+		s->restart = true;
 	}
 	if (len > buf_space(&s->backlog)) {
-		buf_consume(&s->backlog, len - buf_space(&s->backlog));
+		backlog_consume(s, len - buf_space(&s->backlog));
 		s->restart = true;
 	}
 	buf_append(&s->backlog, p, len);
 }
 
 /* After an overflow: a clean model, in the alternate screen if the program
- * is there now, fed from the first line start of what is left, so it does
- * not begin inside an escape sequence or a character. */
+ * is there now, its cursor in the column the first kept byte was written to
+ * (rows scroll into place once a screenful is parsed), and no UTF-8
+ * continuation byte to begin with. An escape sequence cut at the front
+ * shows as a few characters, which the screenfuls after it scroll away. */
 static void restart_model(struct screen *s)
 {
 	tsm_vte_hard_reset(s->vte);
 	if (s->modes.on & TERM_MODE_ALTSCREEN)
 		tsm_vte_input(s->vte, "\033[?1049h", 8);
+	char move[32];
+	int n = snprintf(move, sizeof(move), "\033[%zuG", s->front_col % s->cols + 1);
+	tsm_vte_input(s->vte, move, (size_t)n);
 	struct iovec iov[2];
-	int n = buf_peek(&s->backlog, iov);
-	size_t skip = 0;
-	for (int i = 0; i < n; i++) {
-		const char *nl = memchr(iov[i].iov_base, '\n', iov[i].iov_len);
-		if (nl) {
-			skip += (size_t)(nl - (const char *)iov[i].iov_base) + 1;
-			buf_consume(&s->backlog, skip);
-			break;
-		}
-		skip += iov[i].iov_len;
-	}
+	while (buf_peek(&s->backlog, iov) > 0 && (((const unsigned char *)iov[0].iov_base)[0] & 0xc0) == 0x80)
+		backlog_consume(s, 1);
 	s->restart = false;
 }
 
@@ -157,7 +184,7 @@ void screen_catch_up(struct screen *s, size_t budget)
 		buf_peek(&s->backlog, iov);
 		size_t n = iov[0].iov_len < budget ? iov[0].iov_len : budget;
 		tsm_vte_input(s->vte, iov[0].iov_base, n);
-		buf_consume(&s->backlog, n);
+		backlog_consume(s, n);
 		budget -= n;
 	}
 	if (buf_len(&s->backlog) == 0)

@@ -13,8 +13,12 @@
 #include "shim/snapshot_srv.h"
 
 /* Parsing done in one idle moment: about a millisecond at libtsm's speed,
- * so a keystroke that arrives meanwhile waits no longer than that. */
+ * so a keystroke that arrives meanwhile waits no longer than that. And only
+ * once output has paused this long: during a flood the loop often finds no
+ * event ready between two reads, and parsing there would put libtsm's speed
+ * on the output path (a screen is parsed anyway when someone needs it). */
 #define IDLE_SLICE (48u << 10)
+#define IDLE_QUIET_MS 30
 #define LAG_PER_CELL 8u
 #define LAG_MIN (64u << 10)
 
@@ -22,13 +26,17 @@ struct ttyscreen {
 	struct loop *loop;
 	struct screen *screen;
 	struct snapshot_server *snapshots;
+	int64_t last_output_ns;
 	unsigned refused_rows, refused_cols; /* the last size refused, to warn once */
 };
 
-static bool idle_pending(void *ctx)
+static int idle_due(void *ctx)
 {
 	struct ttyscreen *ts = ctx;
-	return screen_backlog(ts->screen) > 0;
+	if (screen_backlog(ts->screen) == 0)
+		return -1;
+	int64_t quiet_ms = (mono_ns() - ts->last_output_ns) / 1000000;
+	return quiet_ms >= IDLE_QUIET_MS ? 0 : (int)(IDLE_QUIET_MS - quiet_ms);
 }
 
 static void idle_run(void *ctx)
@@ -90,7 +98,7 @@ struct ttyscreen *ttyscreen_new(struct loop *loop, unsigned rows, unsigned cols,
 			return NULL;
 		}
 	}
-	loop_set_idle(loop, idle_pending, idle_run, ts);
+	loop_set_idle(loop, idle_due, idle_run, ts);
 	return ts;
 }
 
@@ -107,6 +115,7 @@ void ttyscreen_free(struct ttyscreen *ts)
 void ttyscreen_output(struct ttyscreen *ts, const struct output_chunk *chunk)
 {
 	screen_queue(ts->screen, chunk->data, chunk->len);
+	ts->last_output_ns = mono_ns();
 }
 
 void ttyscreen_resize(struct ttyscreen *ts, unsigned rows, unsigned cols)

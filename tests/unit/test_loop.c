@@ -506,6 +506,53 @@ static void test_add_twice_fails(void **state)
 	close_fd(&p.w.fd);
 }
 
+struct idle_probe {
+	int due_ms; /* what due() answers */
+	int runs;
+};
+
+static int idle_due(void *ctx)
+{
+	return ((struct idle_probe *)ctx)->due_ms;
+}
+
+static void idle_run(void *ctx)
+{
+	((struct idle_probe *)ctx)->runs++;
+}
+
+/* Idle work runs when its time has come and nothing is ready; it bounds the
+ * wait of a loop that would sleep forever; an event that is ready goes
+ * first; no work, no call. */
+static void test_idle_work(void **state)
+{
+	struct loop *l = *state;
+	struct idle_probe ip = {.due_ms = 0};
+	loop_set_idle(l, idle_due, idle_run, &ip);
+	assert_int_equal(loop_run_once(l, -1), 0);
+	assert_int_equal(ip.runs, 1);
+
+	ip.due_ms = 30;
+	int64_t t0 = mono_ns();
+	assert_int_equal(loop_run_once(l, -1), 0); /* would sleep forever without idle work */
+	int64_t waited_ms = (mono_ns() - t0) / 1000000;
+	assert_int_equal(ip.runs, 2);
+	assert_true(waited_ms >= 25 && waited_ms < 2000);
+
+	struct probe *p = probe_pipe(l, false, EPOLLIN);
+	assert_int_equal(write(p->wr, "x", 1), 1);
+	ip.due_ms = 0;
+	assert_int_equal(loop_run_once(l, -1), 0);
+	assert_int_equal(p->calls, 1);
+	assert_int_equal(ip.runs, 2); /* the event went first: no idle moment */
+
+	ip.due_ms = -1;
+	assert_int_equal(loop_run_once(l, 10), 0);
+	assert_int_equal(ip.runs, 2);
+	loop_set_idle(l, NULL, NULL, NULL);
+	probe_free(l, p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +572,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mod_unchanged_is_noop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mod_adds_a_watch_not_yet_added, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_twice_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_work, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

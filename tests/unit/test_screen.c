@@ -174,6 +174,34 @@ static void test_backlog_bound(void **state)
 	screen_free(s);
 }
 
+/* A flood of one long line overflows the backlog with no line start in
+ * what is kept: the start-over still puts the rows in their columns. */
+static void test_backlog_long_line(void **state)
+{
+	(void)state;
+	size_t counts[] = {1000000, 1000007};
+	for (size_t k = 0; k < 2; k++) {
+		struct screen *s = screen_new(5, 20);
+		char xs[4096];
+		memset(xs, 'x', sizeof(xs));
+		for (size_t left = counts[k]; left > 0;) {
+			size_t n = left < sizeof(xs) ? left : sizeof(xs);
+			screen_queue(s, xs, n);
+			left -= n;
+		}
+		screen_queue(s, "\r\nEND", 5);
+		char want[256] = "";
+		size_t tail = counts[k] % 20;
+		for (int row = 0; row < (tail ? 3 : 4); row++)
+			strcat(want, "xxxxxxxxxxxxxxxxxxxx\n");
+		if (tail)
+			strcat(want, "xxxxxxx\n");
+		strcat(want, "END\n");
+		assert_text(s, false, want);
+		screen_free(s);
+	}
+}
+
 /* Parsing in slices gives what parsing at once gives; a sequence cut at a
  * slice boundary is no problem. */
 static void test_catch_up_slices(void **state)
@@ -230,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_sizes_refused),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_backlog_bound),
+		cmocka_unit_test(test_backlog_long_line),
 		cmocka_unit_test(test_catch_up_slices),
 		cmocka_unit_test(test_garbage),
 	};
