@@ -68,6 +68,15 @@ char *screen_repaint(struct screen *s, size_t *len);
  * `capture-pane -e` gives them. Parses the backlog first. Allocated. */
 char *screen_text(struct screen *s, bool colours, size_t *len);
 
+/* An idle model may sleep: libtsm's cells (about 65 bytes each, both
+ * screens) are freed and the screen kept as its repaint, a few kilobytes;
+ * the next parse, resize, repaint or text rebuilds it from that repaint
+ * (which the tests check paints the same screen). Refused (false) while
+ * bytes wait in the backlog or the alternate screen is on: a repaint holds
+ * only the screen shown, and the main one would be lost. */
+bool screen_sleep(struct screen *s);
+bool screen_asleep(const struct screen *s);
+
 /* The modes as of the last queued byte. */
 const struct term_modes *screen_modes(const struct screen *s);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libtsm.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@ struct screen {
 	 * byte: where a start-over after an overflow puts the cursor, so that a
 	 * flood of one long line keeps its columns. */
 	size_t front_col;
+	/* Asleep (screen_sleep): no parser, the screen kept as its repaint. */
+	char *frozen;
+	size_t frozen_len;
 };
 
 const char *screen_size_error(unsigned rows, unsigned cols)
@@ -52,6 +56,46 @@ static void ignore_answer(struct tsm_vte *vte, const char *u8, size_t len, void 
 	(void)data;
 }
 
+static void parser_close(struct screen *s)
+{
+	if (s->vte)
+		tsm_vte_unref(s->vte);
+	if (s->tsm)
+		tsm_screen_unref(s->tsm);
+	s->vte = NULL;
+	s->tsm = NULL;
+}
+
+/* libtsm's screen and parser at s's size. -1 (errno ENOMEM) on failure. */
+static int parser_open(struct screen *s)
+{
+	if (tsm_screen_new(&s->tsm, NULL, NULL) < 0)
+		goto fail;
+	tsm_screen_set_max_sb(s->tsm, 0); /* a repaint shows the screen, not history */
+	if (tsm_screen_resize(s->tsm, s->cols, s->rows) < 0)
+		goto fail;
+	if (tsm_vte_new(&s->vte, s->tsm, ignore_answer, NULL, NULL, NULL) < 0)
+		goto fail;
+	return 0;
+fail:
+	parser_close(s);
+	errno = ENOMEM;
+	return -1;
+}
+
+/* Before anything that needs the cells: rebuild a sleeping model from its
+ * repaint. Like any allocation failure in the daemon, libtsm's is fatal. */
+static void wake(struct screen *s)
+{
+	if (s->frozen == NULL)
+		return;
+	if (parser_open(s) < 0)
+		abort();
+	tsm_vte_input(s->vte, s->frozen, s->frozen_len);
+	free(s->frozen);
+	s->frozen = NULL;
+}
+
 struct screen *screen_new(unsigned rows, unsigned cols)
 {
 	if (screen_size_error(rows, cols)) {
@@ -59,34 +103,40 @@ struct screen *screen_new(unsigned rows, unsigned cols)
 		return NULL;
 	}
 	struct screen *s = xcalloc(1, sizeof(*s));
-	if (tsm_screen_new(&s->tsm, NULL, NULL) < 0)
-		goto fail;
-	tsm_screen_set_max_sb(s->tsm, 0); /* a repaint shows the screen, not history */
-	if (tsm_screen_resize(s->tsm, cols, rows) < 0)
-		goto fail;
-	if (tsm_vte_new(&s->vte, s->tsm, ignore_answer, NULL, NULL, NULL) < 0)
-		goto fail;
 	s->rows = rows;
 	s->cols = cols;
+	if (parser_open(s) < 0) {
+		free(s);
+		return NULL;
+	}
 	term_modes_init(&s->modes);
 	buf_init(&s->backlog, backlog_cap(rows, cols));
 	return s;
-fail:
-	screen_free(s);
-	errno = ENOMEM;
-	return NULL;
 }
 
 void screen_free(struct screen *s)
 {
 	if (s == NULL)
 		return;
-	if (s->vte)
-		tsm_vte_unref(s->vte);
-	if (s->tsm)
-		tsm_screen_unref(s->tsm);
+	parser_close(s);
+	free(s->frozen);
 	buf_free(&s->backlog);
 	free(s);
+}
+
+bool screen_sleep(struct screen *s)
+{
+	if (s->frozen || buf_len(&s->backlog) > 0 || (s->modes.on & TERM_MODE_ALTSCREEN))
+		return false;
+	s->frozen = paint_repaint(s->tsm, &s->modes, s->rows, s->cols, &s->frozen_len);
+	parser_close(s);
+	malloc_trim(0); /* libtsm's lines are small blocks: give their pages back */
+	return true;
+}
+
+bool screen_asleep(const struct screen *s)
+{
+	return s->frozen != NULL;
 }
 
 void screen_get_size(const struct screen *s, unsigned *rows, unsigned *cols)
@@ -177,6 +227,9 @@ static void restart_model(struct screen *s)
 
 void screen_catch_up(struct screen *s, size_t budget)
 {
+	if (buf_len(&s->backlog) == 0 && !s->restart)
+		return;
+	wake(s);
 	if (s->restart)
 		restart_model(s);
 	while (budget > 0 && buf_len(&s->backlog) > 0) {
@@ -218,6 +271,7 @@ int screen_resize(struct screen *s, unsigned rows, unsigned cols)
 		return -1;
 	}
 	screen_catch_up(s, SIZE_MAX);
+	wake(s);
 	if (shrink_rows(s, rows, cols) < 0 || tsm_screen_resize(s->tsm, cols, rows) < 0) {
 		errno = ENOMEM;
 		return -1;
@@ -233,11 +287,13 @@ int screen_resize(struct screen *s, unsigned rows, unsigned cols)
 char *screen_repaint(struct screen *s, size_t *len)
 {
 	screen_catch_up(s, SIZE_MAX);
+	wake(s);
 	return paint_repaint(s->tsm, &s->modes, s->rows, s->cols, len);
 }
 
 char *screen_text(struct screen *s, bool colours, size_t *len)
 {
 	screen_catch_up(s, SIZE_MAX);
+	wake(s);
 	return paint_text(s->tsm, s->rows, s->cols, colours, len);
 }

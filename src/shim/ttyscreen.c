@@ -19,6 +19,9 @@
  * on the output path (a screen is parsed anyway when someone needs it). */
 #define IDLE_SLICE (48u << 10)
 #define IDLE_QUIET_MS 30
+/* A model idle this long sleeps (screen_sleep): an idle shim keeps its
+ * screen in a few kilobytes instead of libtsm's 65 bytes a cell. */
+#define SLEEP_QUIET_MS 2000
 #define LAG_PER_CELL 8u
 #define LAG_MIN (64u << 10)
 
@@ -26,23 +29,41 @@ struct ttyscreen {
 	struct loop *loop;
 	struct screen *screen;
 	struct snapshot_server *snapshots;
-	int64_t last_output_ns;
+	int64_t last_output_ns; /* or the last use of the model */
+	bool sleep_tried;       /* since then; refused in the alternate screen */
 	unsigned refused_rows, refused_cols; /* the last size refused, to warn once */
 };
 
 static int idle_due(void *ctx)
 {
 	struct ttyscreen *ts = ctx;
-	if (screen_backlog(ts->screen) == 0)
+	int64_t wait_ms;
+	if (screen_backlog(ts->screen) > 0)
+		wait_ms = IDLE_QUIET_MS;
+	else if (!ts->sleep_tried && !screen_asleep(ts->screen))
+		wait_ms = SLEEP_QUIET_MS;
+	else
 		return -1;
 	int64_t quiet_ms = (mono_ns() - ts->last_output_ns) / 1000000;
-	return quiet_ms >= IDLE_QUIET_MS ? 0 : (int)(IDLE_QUIET_MS - quiet_ms);
+	return quiet_ms >= wait_ms ? 0 : (int)(wait_ms - quiet_ms);
 }
 
 static void idle_run(void *ctx)
 {
 	struct ttyscreen *ts = ctx;
-	screen_catch_up(ts->screen, IDLE_SLICE);
+	if (screen_backlog(ts->screen) > 0) {
+		screen_catch_up(ts->screen, IDLE_SLICE);
+		return;
+	}
+	screen_sleep(ts->screen);
+	ts->sleep_tried = true;
+}
+
+/* The model was used (and woken): it may sleep again once idle. */
+static void used(struct ttyscreen *ts)
+{
+	ts->last_output_ns = mono_ns();
+	ts->sleep_tried = false;
 }
 
 static char *render_size(struct ttyscreen *ts, size_t *len)
@@ -57,6 +78,7 @@ static char *render_size(struct ttyscreen *ts, size_t *len)
 static char *render(void *ctx, enum snapshot_kind kind, size_t *len)
 {
 	struct ttyscreen *ts = ctx;
+	used(ts);
 	switch (kind) {
 	case SNAPSHOT_TEXT:
 		return screen_text(ts->screen, false, len);
@@ -98,6 +120,7 @@ struct ttyscreen *ttyscreen_new(struct loop *loop, unsigned rows, unsigned cols,
 			return NULL;
 		}
 	}
+	used(ts);
 	loop_set_idle(loop, idle_due, idle_run, ts);
 	return ts;
 }
@@ -115,11 +138,12 @@ void ttyscreen_free(struct ttyscreen *ts)
 void ttyscreen_output(struct ttyscreen *ts, const struct output_chunk *chunk)
 {
 	screen_queue(ts->screen, chunk->data, chunk->len);
-	ts->last_output_ns = mono_ns();
+	used(ts);
 }
 
 void ttyscreen_resize(struct ttyscreen *ts, unsigned rows, unsigned cols)
 {
+	used(ts);
 	if (screen_resize(ts->screen, rows, cols) == 0 || errno != EINVAL)
 		return;
 	if (rows != ts->refused_rows || cols != ts->refused_cols) {
@@ -138,6 +162,7 @@ char *ttyscreen_repaint(struct ttyscreen *ts, size_t *len)
 	 * show yet, and a repaint would clear the user's terminal. */
 	if (!screen_written(ts->screen))
 		return NULL;
+	used(ts);
 	return screen_repaint(ts->screen, len);
 }
 

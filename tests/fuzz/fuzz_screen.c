@@ -7,7 +7,8 @@
  *  - nothing crashes, leaks or reads out of bounds (ASan, UBSan, LSan);
  *  - the backlog never exceeds its bound;
  *  - a repaint painted into a fresh model of the same size shows the same
- *    text as the model it came from (the repaint is self-consistent). */
+ *    text as the model it came from (the repaint is self-consistent, which
+ *    is also what a model that slept and woke relies on). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (data[off - 1] % 7 == 0)
 			screen_catch_up(s, data[off - 1]);
+		if (data[off - 1] % 11 == 0) {
+			screen_catch_up(s, SIZE_MAX);
+			screen_sleep(s); /* and wakes at the next use */
+		}
 	}
 	check_repaint(s);
 	screen_free(s);

@@ -202,6 +202,34 @@ static void test_backlog_long_line(void **state)
 	}
 }
 
+/* A model that slept shows the same screen, and goes on from it as if it
+ * had not; it does not sleep with bytes waiting or in the alternate screen. */
+static void test_sleep(void **state)
+{
+	(void)state;
+	const char *before = "\033[1;31mred\033[0m\r\n\033[2;5rregion\033[3;1Hin it\033]2;ti\007";
+	const char *after = "\r\nmore \033[44mblue\033[0m\r\nand more";
+	struct screen *a = fed(10, 40, before), *b = fed(10, 40, before);
+	size_t la, lb;
+	free(screen_text(b, false, &lb));
+	assert_true(screen_sleep(b));
+	assert_true(screen_asleep(b));
+	assert_false(screen_sleep(b));
+	screen_queue(a, after, strlen(after));
+	screen_queue(b, after, strlen(after));
+	assert_false(screen_sleep(b)); /* bytes wait */
+	char *ta = screen_text(a, true, &la), *tb = screen_text(b, true, &lb);
+	assert_string_equal(ta, tb);
+	assert_false(screen_asleep(b));
+	free(ta);
+	free(tb);
+	screen_queue(b, "\033[?1049hvi", 11);
+	free(screen_text(b, false, &lb));
+	assert_false(screen_sleep(b)); /* the main screen would be lost */
+	screen_free(a);
+	screen_free(b);
+}
+
 /* Parsing in slices gives what parsing at once gives; a sequence cut at a
  * slice boundary is no problem. */
 static void test_catch_up_slices(void **state)
@@ -259,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_backlog_bound),
 		cmocka_unit_test(test_backlog_long_line),
+		cmocka_unit_test(test_sleep),
 		cmocka_unit_test(test_catch_up_slices),
 		cmocka_unit_test(test_garbage),
 	};
