@@ -244,32 +244,9 @@ static int jrnlog_start(struct jrnlog *j)
 	return err;
 }
 
-/* Ends the writer once it has sent what is queued, or at the deadline;
- * what it could not send by then counts as lost. */
-static void jrnlog_stop(struct jrnlog *j, int64_t deadline_ms)
+/* With the writer gone: what it had not sent counts as lost. */
+static void jrnlog_drop_queued(struct jrnlog_queue *q)
 {
-	struct jrnlog_queue *q = &j->q;
-	if (!j->running)
-		return;
-	pthread_mutex_lock(&q->mu);
-	q->stop = true;
-	pthread_cond_signal(&q->wake);
-	pthread_mutex_unlock(&q->mu);
-
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += deadline_ms / 1000;
-	until.tv_nsec += (deadline_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	if (pthread_clockjoin_np(j->writer, NULL, CLOCK_MONOTONIC, &until) != 0) {
-		pthread_cancel(j->writer); /* it is in sd_journal_sendv, held by journald */
-		pthread_join(j->writer, NULL);
-	}
-	j->running = false;
-
 	pthread_mutex_lock(&q->mu);
 	if (q->in_flight) {
 		jrnlog_lose(q, q->in_flight->len - MESSAGE_EQ_LEN, CAUSE_FULL, 0);
@@ -286,6 +263,27 @@ static void jrnlog_stop(struct jrnlog *j, int64_t deadline_ms)
 	q->bytes = 0;
 	q->stop = false;
 	pthread_mutex_unlock(&q->mu);
+}
+
+/* Ends the writer once it has sent what is queued, or at the deadline
+ * (then it is in sd_journal_sendv, held by journald, and is cancelled). */
+static void jrnlog_stop(struct jrnlog *j, int64_t deadline_ms)
+{
+	if (!j->running)
+		return;
+	pthread_mutex_lock(&j->q.mu);
+	j->q.stop = true;
+	pthread_cond_signal(&j->q.wake);
+	pthread_mutex_unlock(&j->q.mu);
+
+	int64_t until_ns = mono_ns() + deadline_ms * 1000000;
+	struct timespec until = {.tv_sec = until_ns / 1000000000, .tv_nsec = until_ns % 1000000000};
+	if (pthread_clockjoin_np(j->writer, NULL, CLOCK_MONOTONIC, &until) != 0) {
+		pthread_cancel(j->writer);
+		pthread_join(j->writer, NULL);
+	}
+	j->running = false;
+	jrnlog_drop_queued(&j->q);
 }
 
 static void jrnlog_emit(void *ctx, const char *held, size_t held_len, const char *data, size_t len, bool partial)
