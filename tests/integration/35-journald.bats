@@ -155,49 +155,60 @@ without_name() {
 # The shim's own messages: only syslog hears them once it has daemonized
 # (the capture holds datagrams, not lines: count the matches).
 syslog_lines() {
-	[[ -n $SYSLOG_FILE ]] || return 0
 	grep -oE -- "$1" "$SYSLOG_FILE" | wc -l
+}
+
+# run_beside_k8s CMD: a container with stdin, logging to journald and
+# k8s-file, its diagnostics captured from syslog if possible; started.
+run_beside_k8s() {
+	syslog_capture_start
+	ctr_new -- sh -c "$1"
+	SHIM_ARGS+=(-i --syslog)
+	LOG_OPTS=(-l journald -l "k8s-file:$LOGFILE")
+	shim_create
+	check_created
+	ctr_start
+}
+
+# ping_through_attach: the container reads a line and prints got-LINE: an
+# attach client sends "ping" and gets "got-ping" back.
+ping_through_attach() {
+	run -0 "$ATTACHPEER" -t 20 -w "$B/peer.data" "$B/attach" send 'ping\n'
+	grep -q got-ping "$B/peer.data"
+}
+
+# check_reports FIRST_RE COUNT_RE: the shim said FIRST_RE (the first drop)
+# once, COUNT_RE (the count at exit) once, and nothing else about journald.
+check_reports() {
+	if [[ -z $SYSLOG_FILE ]]; then
+		echo "# syslog not captured (/dev/log is taken or socat missing): the report is not checked" >&3
+		return 0
+	fi
+	cat "$SYSLOG_FILE"
+	[ "$(syslog_lines "journald: $1; output is being dropped")" = 1 ]
+	[ "$(syslog_lines "journald: $2 of output were dropped")" = 1 ]
+	[ "$(syslog_lines 'ptyshim\[[0-9]+\]: journald')" = 2 ]
 }
 
 @test "journald down (no socket): the container runs, attach and k8s-file get everything, the loss is said once" {
 	is_ptyshim || skip "conmon drops silently when the socket is missing"
 	jd_need_own
 	jd_down
-	syslog_capture_start
-	ctr_new -- sh -c 'read x; echo got-$x; echo out; echo err >&2'
-	SHIM_ARGS+=(-i --syslog)
-	LOG_OPTS=(-l journald -l "k8s-file:$LOGFILE")
-	shim_create
-	check_created
-	ctr_start
-	run -0 "$ATTACHPEER" -t 20 -w "$B/peer.data" "$B/attach" send 'ping\n'
-	grep -q got-ping "$B/peer.data"
+	run_beside_k8s 'read x; echo got-$x; echo out; echo err >&2'
+	ping_through_attach
 	wait_exit
 	[ "$EXIT_CODE" = 0 ]
 	log_has "$LOGFILE" stdout F got-ping
 	log_has "$LOGFILE" stdout F out
 	log_has "$LOGFILE" stderr F err
 	wait_shim_gone
-	if [[ -n $SYSLOG_FILE ]]; then
-		cat "$SYSLOG_FILE"
-		[ "$(syslog_lines 'journald: /run/systemd/journal/socket: No such file or directory; output is being dropped')" = 1 ]
-		[ "$(syslog_lines 'journald: 3 entries \(17 bytes\) of output were dropped')" = 1 ]
-		[ "$(syslog_lines 'ptyshim\[[0-9]+\]: journald')" = 2 ]
-	else
-		echo "# syslog not captured (/dev/log is taken or socat missing): the report is not checked" >&3
-	fi
+	check_reports '/run/systemd/journal/socket: No such file or directory' '3 entries \(17 bytes\)'
 }
 
 @test "journald stalled (SIGSTOP): the flood is not held up, attach answers, drops are counted and said" {
 	is_ptyshim || skip "conmon blocks in sd_journal_sendv"
 	jd_need_own
-	syslog_capture_start
-	ctr_new -- sh -c 'until [ -e /share/go ]; do sleep 0.05; done; seq 1 300000; echo flood-done; read x; echo got-$x'
-	SHIM_ARGS+=(-i --syslog)
-	LOG_OPTS=(-l journald -l "k8s-file:$LOGFILE")
-	shim_create
-	check_created
-	ctr_start
+	run_beside_k8s 'until [ -e /share/go ]; do sleep 0.05; done; seq 1 300000; echo flood-done; read x; echo got-$x'
 	kill -STOP "$(jd_pid)"
 	local t0 t1
 	t0=$(date +%s%N)
@@ -209,24 +220,16 @@ syslog_lines() {
 	# that waited for journald would never get there.
 	(((t1 - t0) / 1000000 < 15000))
 	# The loop answers: input reaches the container, its output the client.
-	run -0 "$ATTACHPEER" -t 20 -w "$B/peer.data" "$B/attach" send 'ping\n'
-	grep -q got-ping "$B/peer.data"
+	ping_through_attach
 	# At exit the shim gives journald a moment (JRNLOG_DRAIN_MS), then goes on.
 	wait_exit 10
 	[ "$EXIT_CODE" = 0 ]
 	wait_shim_gone 10
 	kill -CONT "$(jd_pid)"
 	[ "$(log_content "$LOGFILE" | wc -l)" = 300002 ]
-	if [[ -n $SYSLOG_FILE ]]; then
-		cat "$SYSLOG_FILE"
-		[ "$(syslog_lines 'journald: journald does not keep up \(4194304 bytes are queued\); output is being dropped')" = 1 ]
-		[ "$(syslog_lines 'journald: [1-9][0-9]* entries \([1-9][0-9]* bytes\) of output were dropped')" = 1 ]
-		[ "$(syslog_lines 'ptyshim\[[0-9]+\]: journald')" = 2 ]
-	else
-		echo "# syslog not captured (/dev/log is taken or socat missing): the report is not checked" >&3
-	fi
-	# What journald got before it stopped, and what the shim still had
-	# queued, went in once it was let go; nothing was sent twice.
+	check_reports 'journald does not keep up \(4194304 bytes are queued\)' '[1-9][0-9]* entries \([1-9][0-9]* bytes\)'
+	# What journald took in before it stopped is stored once it goes on;
+	# nothing was sent twice.
 	local got
 	got=$(jrn_stream "$CID" 6 | sort -n | uniq -d | wc -l)
 	[ "$got" = 0 ]
