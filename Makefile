@@ -28,7 +28,7 @@ USES_ptyshim        := shim screen logfmt base
 USES_ptyshim-attach := attach client screen base
 USES_ptyshim-logs   := logs client screen logfmt base
 USES_ptyman         := client screen base
-LIBS_ptyshim        := -lutil -ltsm
+LIBS_ptyshim        := -lutil -ltsm -lsystemd -pthread
 LIBS_ptyshim-attach := -lreadline -ljson-c
 LIBS_ptyshim-logs   := -ljson-c -lm -ltsm
 LIBS_ptyman         := -lreadline -ljson-c -lutil
@@ -40,7 +40,7 @@ MAIN_ptyshim-logs   := logs
 PROGRAMS   := ptyshim ptyshim-attach ptyshim-logs
 FOLDERS    := base logfmt screen shim client attach logs
 ALL_LIBS   := shim attach logs client screen logfmt base
-TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm -ltsm
+TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm -ltsm -lsystemd -pthread
 
 lib        = $(BUILD)/lib$(1).a
 libs_of    = $(foreach f,$(1),$(call lib,$(f)))
@@ -97,11 +97,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(call libs_of,$(ALL_LIBS))
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(call libs_of,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm -ltsm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm -ltsm -lsystemd -pthread
 
 $(BUILD)/bench/%: tests/bench/%.c $(call libs_of,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm -ltsm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) -lutil -ljson-c -lm -ltsm -lsystemd -pthread
 
 deps:
 	@tests/deps.sh

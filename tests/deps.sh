@@ -3,7 +3,7 @@
 # only when one is missing, so `make test` and `make demo` work on a fresh
 # Debian 12 machine. Without root it only reports what is missing.
 set -e
-pkgs="build-essential runc crun busybox-static libreadline-dev libcmocka-dev libjson-c-dev libtsm-dev
+pkgs="build-essential runc crun busybox-static libreadline-dev libcmocka-dev libjson-c-dev libtsm-dev libsystemd-dev
 bats socat tmux jq psmisc conmon podman asciinema clang libclang-rt-14-dev valgrind iproute2"
 missing=""
 for p in $pkgs; do

@@ -12,8 +12,8 @@
  * driver, the rest the path; a value without ':' is a k8s-file path, and so
  * is ":PATH". One difference on purpose: the path runs to the end of the
  * value (conmon cuts it at the next ':', which writes the log somewhere
- * podman does not read it). journald is parsed and checked as conmon does,
- * then refused: the driver is still to come. */
+ * podman does not read it). journald is parsed and checked as conmon does
+ * (its path, if any, is ignored; -c must be longer than 12 characters). */
 #ifndef PTYSHIM_CLI_H
 #define PTYSHIM_CLI_H
 

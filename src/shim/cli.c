@@ -489,9 +489,6 @@ static bool cli_validate_logs(struct cli_scan *sc)
 		return cli_fail("k8s-file doesn't support --log-tag");
 	if (journald && strlen(cfg->cid) <= 12)
 		return cli_fail("Container ID must be longer than 12 characters");
-	/* Parsed and checked as conmon does; the driver itself is still to come. */
-	if (journald)
-		return cli_fail("--log-path: the journald log driver is not supported by ptyshim yet");
 	if (passthrough && cfg->terminal)
 		return cli_fail("--log-path: passthrough cannot be used with --terminal (conmon accepts it, "
 				"then drops the container's output)");

@@ -31,6 +31,7 @@
 #include "shim/ctl.h"
 #include "shim/ctrio.h"
 #include "base/diag.h"
+#include "shim/jrnlog.h"
 #include "shim/k8slog.h"
 #include "shim/logset.h"
 #include "base/loop.h"
@@ -513,6 +514,11 @@ static void shim_open_logs(struct shim *s)
 		case LOGDRV_ASCIICAST: {
 			const char *cmd = cfg->no_runtime && cfg->command ? cfg->command[0] : cfg->name;
 			drv = acastlog_open(cfg->logs[i].path, cfg->initial_rows, cfg->initial_cols, cmd, &err);
+			break;
+		}
+		case LOGDRV_JOURNALD: {
+			struct jrnlog_opts o = {.cid = cfg->cid, .name = cfg->name, .tag = cfg->log_tag};
+			drv = jrnlog_open(&o);
 			break;
 		}
 		default:

@@ -112,6 +112,9 @@ differs() {
 @test "diff -l passthrough" { same "${V[@]}" -l passthrough; }
 @test "diff -l passthrough:" { same "${V[@]}" -l passthrough:; }
 @test "diff -l :journald is a file called journald" { same "${V[@]}" -l :journald; }
+@test "diff -l journald" { same "${V[@]}" -l journald; }
+@test "diff -l journald:PATH ignores the path" { same "${V[@]}" -l "journald:$L/ignored"; }
+@test "diff -l journald with k8s-file and --log-tag" { same "${V[@]}" -l journald -l "k8s-file:$L/a" --log-tag t; }
 @test "diff -l journald with a 12-character id" { same -c 0123456789ab -u x -r "$RT" -l journald; }
 @test "diff -l journald: with a short id after -l none" { same -c short -u x -r "$RT" -l none -l journald:; }
 @test "diff -l foo:bar (unknown driver)" { same "${V[@]}" -l foo:bar; }
@@ -129,10 +132,6 @@ differs() {
 @test "diff -l k8s-file in a missing directory" { same "${V[@]}" -l "k8s-file:$D/no/such/dir/log"; }
 @test "diff no -l at all" { same "${V[@]}"; }
 
-@test "differs: -l journald is parsed as conmon does, then refused (no driver yet)" {
-	differs 0 1 'journald log driver is not supported' "${V[@]}" -l journald
-	differs 0 1 'journald log driver is not supported' "${V[@]}" -l "journald:$L/ignored"
-}
 @test "differs: a k8s-file path keeps its colons (conmon cuts it at the second one)" {
 	differs 0 0 '' "${V[@]}" -l "k8s-file:$L/a:b"
 	[ "$c_files" = a ]

@@ -142,7 +142,9 @@ pm_build_rootfs() {
 # from its source (it has no dependency on the code under test).
 pm_find_ptydrive() {
 	PM_PTYDRIVE=
-	local built=$PM_REPO/${BUILD:-build}/helpers/ptydrive src=$PM_REPO/tests/helpers/ptydrive.c
+	local build=${BUILD:-build}
+	[[ $build == /* ]] || build=$PM_REPO/$build # lib.bash, if loaded too, made it absolute
+	local built=$build/helpers/ptydrive src=$PM_REPO/tests/helpers/ptydrive.c
 	if [[ -x $built ]]; then
 		PM_PTYDRIVE=$built
 	elif [[ -f $src ]] && command -v cc >/dev/null &&
@@ -194,6 +196,9 @@ pm_teardown() {
 	# Background podman calls a failed test left behind (they hold locks).
 	local j
 	for j in $(jobs -p); do
+		# Not bats' watchdog of BATS_TEST_TIMEOUT (tests/run sets it): TERM
+		# would orphan its sleep, which holds bats' output open for 120 s.
+		[[ $j == "${BATS_killer_pid:-}" ]] && continue
 		kill "$j" 2>/dev/null || true
 	done
 	pm_remove_all
@@ -358,4 +363,99 @@ pm_free_port() {
 # Pids owning a listening socket on the port, sorted.
 pm_port_owners() {
 	ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | tr '\n' ' '
+}
+
+# ------------------------------------------------------ compare scenarios
+# Each scenario writes what it observed into the directory $1; the test runs
+# it under conmon and under SHIM and diffs the two directories. The log is
+# dumped as the container's driver keeps it: k8s-file here, journald with
+# lib-journald.bash loaded (35-journald.bats).
+
+scen_detached() {
+	local d=$1
+	pm run -d --name cmp "$PM_IMAGE" sh -c 'echo out1; echo err1 >&2
+		head -c 20000 /dev/zero | tr "\0" a; echo
+		printf "tab\there\r\n"; echo err2 >&2; printf partial; exit 7' >/dev/null
+	pm wait cmp >"$d/wait" 2>&1
+	# (No --tail: the order of stdout and stderr records written at the
+	# same moment is up to the scheduler, and --tail counts both.)
+	pm logs cmp >"$d/logs.out" 2>"$d/logs.err"
+	pm_inspect cmp '{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}' >"$d/state"
+	pm_log_dump cmp "$d"
+}
+
+pm_log_dump() {
+	if [[ $(pm_inspect "$1" '{{.HostConfig.LogConfig.Type}}') == journald ]]; then
+		jrn_dump "$(pm_inspect "$1" '{{.Id}}')" "$2"
+	else
+		k8s_dump "$(pm_logpath "$1")" "$2"
+	fi
+}
+
+# The log file, modulo timestamps and read boundaries: format check, each
+# stream's bytes, the longest record.
+k8s_dump() {
+	if [[ ! -f $1 ]]; then
+		echo "no log file" >"$2/log.format"
+		return 0
+	fi
+	k8s_check_format "$1" >"$2/log.format" 2>&1
+	k8s_stream "$1" stdout >"$2/log.stdout"
+	k8s_stream "$1" stderr >"$2/log.stderr"
+	awk '{ sub(/^[^ ]* [^ ]* [PF] /, ""); if (length($0) > 8192) print "record over 8192 bytes at line " NR }' "$1" >"$2/log.records"
+	stat -c %a "$1" >"$2/log.mode"
+}
+
+scen_pipe() {
+	local d=$1 rc=0
+	pm run -i --name cmp "$PM_IMAGE" sh -c 'cat; echo; echo e >&2; exit 2' \
+		< <(printf 'one\ntwo\nno-newline') >"$d/out" 2>"$d/err" || rc=$?
+	echo $rc >"$d/rc"
+	pm_log_dump cmp "$d"
+}
+
+scen_exec() {
+	local d=$1 i=0 cmd rc
+	pm run -d --name cmp "$PM_IMAGE" sleep 1000 >/dev/null
+	for cmd in 'echo o; echo e >&2' 'exit 5' 'kill -9 $$' 'exec /nonexistent' 'printf x; exit 1'; do
+		i=$((i + 1))
+		rc=0
+		pm exec cmp sh -c "$cmd" >"$d/exec$i.out" 2>"$d/exec$i.err" || rc=$?
+		echo $rc >"$d/exec$i.rc"
+	done
+	rc=0
+	pm exec -i cmp sh -c 'cat; exit 4' < <(printf 'in1\nin2') >"$d/exec-i.out" 2>&1 || rc=$?
+	echo $rc >"$d/exec-i.rc"
+	pm_log_dump cmp "$d"
+}
+
+scen_tty() {
+	local d=$1 rc=0
+	drive -s 24x80 -e 'expect done' -e 'wait' \
+		-- "$PM_DIR/pm" run -t --name cmp "$PM_IMAGE" sh -c 'stty size; echo out; echo err >&2; printf "no-nl"; echo done; exit 3' \
+		>"$d/drive.out" 2>&1 || rc=$?
+	echo $rc >"$d/rc"
+	tr -d '\0' <"$PM_DIR/transcript" >"$d/transcript"
+	pm_inspect cmp '{{.State.Status}} {{.State.ExitCode}}' >"$d/state"
+	pm_log_dump cmp "$d"
+}
+
+pm_compare() {
+	local scen=$1 k
+	pm_need_conmon
+	rm -rf "$PM_DIR/cmp"
+	for k in conmon shim; do
+		mkdir -p "$PM_DIR/cmp/$k"
+		# Called in a condition, so a failing step does not end the scenario:
+		# everything it observed still gets compared.
+		PM_CUR=$PM_DIR/$k "$scen" "$PM_DIR/cmp/$k" || echo "scenario ended with $?" >"$PM_DIR/cmp/$k/scenario"
+		PM_CUR=$PM_DIR/$k pm_remove_all
+	done
+	if ! diff -r -a "$PM_DIR/cmp/conmon" "$PM_DIR/cmp/shim" >"$PM_DIR/cmp.diff"; then
+		echo "conmon ($PM_CONMON) and SHIM ($PM_SHIM) differ (< conmon, > shim):"
+		cat -A "$PM_DIR/cmp.diff" | cut -c 1-300 | head -n 60
+		return 1
+	fi
+	# The scenario must have produced something to compare.
+	[[ -n $(cat "$PM_DIR/cmp/conmon"/*) ]]
 }

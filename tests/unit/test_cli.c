@@ -469,14 +469,11 @@ static void test_log_spec(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct args a;
 		struct shim_config cfg;
-		/* A long ID: journald checks it before ptyshim refuses the driver. */
+		/* A long ID: journald checks it. */
 		args_build(&a, L("ptyshim", "-c", ID, "-u", "u", "-r", RT, "-l", cases[i].arg));
 		char err[4096];
 		enum cli_result r = parse_capture(&a, &cfg, NULL, err, sizeof(err));
 		const char *refusal = cases[i].ok ? NULL : cases[i].path;
-		if (cases[i].ok && cases[i].kind == LOGDRV_JOURNALD)
-			/* Known and parsed; validation refuses it, with this line alone. */
-			refusal = "--log-path: the journald log driver is not supported by ptyshim yet";
 		if (cases[i].ok && cases[i].kind == LOGDRV_PASSTHROUGH && tty)
 			refusal = "cannot use a tty with passthrough logging mode to prevent attacks via TIOCSTI";
 		if (refusal == NULL) {
@@ -618,11 +615,9 @@ static void test_validation_errors(void **state)
 		    L("ptyshim", BASE, "--restore", "/d", "-e", "--exec-process-spec", "/s"));
 	expect_fail("Delay before invoking exit command must be greater than or equal to 0",
 		    L("ptyshim", BASE, "--exit-delay", "-1"));
-	/* journald: conmon's checks, then ptyshim's refusal (no driver yet). */
+	/* journald: conmon's check of the id's length. */
 	expect_fail("Container ID must be longer than 12 characters",
 		    L("ptyshim", "-c", "0123456789ab", "-u", "u", "-r", RT, "-l", "journald"));
-	expect_fail("journald log driver is not supported",
-		    L("ptyshim", "-c", "0123456789abc", "-u", "u", "-r", RT, "-l", "journald"));
 	expect_fail("passthrough cannot be used with --terminal", L("ptyshim", BASE, "-l", "passthrough", "-t"));
 }
 
