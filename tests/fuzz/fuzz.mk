@@ -8,7 +8,8 @@ SAN        := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Iinclude -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter $(SAN)
 
 # Every module of every folder but the programs' mains (src/*/ptyshim*.c).
-LIB_SRCS   := $(filter-out src/%/ptyshim.c src/%/ptyshim-attach.c src/%/ptyshim-logs.c,$(wildcard src/*/*.c))
+# src/ctrd needs the generated protobuf code: it has its own rules below.
+LIB_SRCS   := $(filter-out src/%/ptyshim.c src/%/ptyshim-attach.c src/%/ptyshim-logs.c src/ctrd/%,$(wildcard src/*/*.c))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 LIB        := $(FUZZ_BUILD)/libptyshim-fuzz.a
 TARGETS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
