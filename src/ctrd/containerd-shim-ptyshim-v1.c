@@ -103,7 +103,8 @@ static void reap(struct shim *s)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		task_reaped(&s->task, pid, status);
+		if (!publish_reaped(&s->task.pub, pid))
+			task_reaped(&s->task, pid, status);
 }
 
 static void on_signal(struct watch *w, uint32_t events)
@@ -166,6 +167,7 @@ static int serve(struct shim *s, int listen_fd)
 			break;
 		}
 	task_teardown(&s->task);
+	publish_flush(&s->task.pub);
 	server_free(s->task.srv);
 	unlink(s->socket_path);
 	return 0;
