@@ -170,6 +170,11 @@ static int serve(struct shim *s, int listen_fd)
 	publish_flush(&s->task.pub);
 	server_free(s->task.srv);
 	unlink(s->socket_path);
+	loop_del(s->loop, &s->sig_w);
+	close_fd(&s->sig_fd);
+	loop_free(s->loop);
+	free(s->task.runc.root);
+	free(s->task.runc.log);
 	return 0;
 }
 
@@ -189,13 +194,16 @@ static int cmd_start(struct shim *s)
 	if (pid < 0) {
 		diag_err("fork: %s", strerror(errno));
 		unlink(s->socket_path);
+		free(address);
 		return 1;
 	}
 	if (pid == 0) {
+		free(address);
 		setsid();
 		detach_stdio();
-		_exit(serve(s, fd));
+		return serve(s, fd);
 	}
+	close_fd(&fd);
 	printf("%s\n", address);
 	free(address);
 	return fflush(stdout) == 0 ? 0 : 1;
@@ -256,10 +264,14 @@ int main(int argc, char **argv)
 	char *cwd = getcwd(NULL, 0);
 	s.bundle = xstrdup(s.flags.bundle ? s.flags.bundle : cwd ? cwd : ".");
 	free(cwd);
+	int rc = 1;
 	if (strcmp(s.flags.action, "start") == 0)
-		return cmd_start(&s);
-	if (strcmp(s.flags.action, "delete") == 0)
-		return cmd_delete(&s);
-	diag_err("unknown action \"%s\" (start or delete)", s.flags.action);
-	return 1;
+		rc = cmd_start(&s);
+	else if (strcmp(s.flags.action, "delete") == 0)
+		rc = cmd_delete(&s);
+	else
+		diag_err("unknown action \"%s\" (start or delete)", s.flags.action);
+	free(s.socket_path);
+	free(s.bundle);
+	return rc;
 }
