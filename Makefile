@@ -61,30 +61,10 @@ $$(call lib,$(1)): $$(OBJS_$(1))
 endef
 $(foreach f,$(FOLDERS),$(eval $(call folder_rules,$(f))))
 
-# The task API's messages, generated from the installed .proto files (never
-# copied into the repo). One protoc-c run writes every file; the stamp stands
-# for all of them. protoc-c warns that mount.proto imports gogo.proto without
-# using it: that is containerd's file, so only that warning is dropped.
-GOCODE     := /usr/share/gocode/src
+# The containerd shim's protobuf code (src/ctrd/pb.mk says how it is made).
 PB_DIR     := $(BUILD)/pb
-PB_PROTOS  := github.com/containerd/containerd/runtime/v2/task/shim.proto \
-	github.com/containerd/containerd/api/types/mount.proto \
-	github.com/containerd/containerd/api/types/task/task.proto \
-	github.com/containerd/containerd/api/events/task.proto \
-	github.com/containerd/containerd/protobuf/plugin/fieldpath.proto \
-	gogoproto/gogo.proto google/rpc/status.proto ctrd/ttrpc.proto \
-	google/protobuf/descriptor.proto google/protobuf/any.proto \
-	google/protobuf/empty.proto google/protobuf/timestamp.proto
-PB_PATH    := -Isrc -I$(GOCODE) -I$(GOCODE)/github.com/gogo/protobuf -I$(GOCODE)/github.com/gogo/googleapis -I/usr/include
-PB_STAMP   := $(PB_DIR)/.stamp
-PB_OBJS    := $(PB_PROTOS:%.proto=$(PB_DIR)/%.pb-c.o)
-$(PB_STAMP): src/ctrd/ttrpc.proto
-	@mkdir -p $(PB_DIR)
-	protoc-c $(PB_PATH) --c_out=$(PB_DIR) $(PB_PROTOS) 2>$(PB_DIR)/protoc.err; rc=$$?; \
-		grep -v 'Import gogoproto/gogo.proto is unused' $(PB_DIR)/protoc.err >&2; exit $$rc
-	@touch $@
-.PRECIOUS: $(PB_DIR)/%.pb-c.c
-$(PB_DIR)/%.pb-c.c: $(PB_STAMP) ;
+include src/ctrd/pb.mk
+PB_OBJS    := $(PB_SRCS:.c=.o)
 $(PB_DIR)/%.pb-c.o: $(PB_DIR)/%.pb-c.c
 	$(CC) -I$(PB_DIR) $(CFLAGS) -Wall -Wextra -Werror -c -o $@ $<
 $(call lib,ctrdpb): $(PB_OBJS)
