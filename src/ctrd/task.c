@@ -479,8 +479,9 @@ static void m_connect(struct task_service *ts, const struct rpc_target *to, cons
 static void m_shutdown(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__ShutdownRequest *req = (const void *)msg;
-	/* A shim with a task left stays, unless told to go now. */
-	if (!ts->procs || req->now)
+	/* A shim whose container is still there stays, unless told to go now;
+	 * exec processes left behind die with the container. */
+	if (!find_proc(ts, "") || req->now)
 		ts->shutdown = true;
 	reply_empty(ts, to);
 }
