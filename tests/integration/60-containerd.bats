@@ -172,3 +172,14 @@ ttrpc_survives() {
 	run -0 ct tasks delete "$CT_ID"
 	wait_for -m "socket removed" test ! -e "$sock"
 }
+
+@test "a shim killed with its task running: containerd's 'delete' cleans up" {
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sleep 1000
+	local shim
+	shim=$(ps -eo pid,args | awk -v id="$CT_ID" '$2 ~ /containerd-shim-ptyshim-v1$/ && $0 ~ ("-id " id " ") { print $1 }')
+	[ -n "$shim" ] || fail "no shim process for $CT_ID"
+	kill -9 "$shim"
+	wait_for -m "task gone" sh -c "! ctr -a '$CT_SOCK' tasks ls -q | grep -qx '$CT_ID'"
+	wait_for -m "runc container deleted" sh -c "! runc --root /run/containerd/runc/default list -q | grep -qx '$CT_ID'"
+	! grep -q "/$CT_ID/rootfs " /proc/self/mounts || fail "the rootfs is still mounted"
+}
