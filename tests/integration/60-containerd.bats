@@ -13,6 +13,7 @@
 bats_require_minimum_version 1.5.0
 
 load lib
+load lib-podman
 load lib-containerd
 
 setup_file() {

@@ -4,8 +4,9 @@
 #
 # containerd finds the shim by name on its PATH: the directory CT_DIR/bin
 # holds only a link to the shim under test. The image is made offline: a
-# busybox-static root -> tar -> podman import (private vfs storage) ->
-# podman save --format oci-archive -> ctr images import.
+# busybox-static root (lib-podman.bash's pm_build_rootfs: load it too) ->
+# tar -> podman import (private vfs storage) -> podman save --format
+# oci-archive -> ctr images import.
 #
 # Environment: CT_SHIM (default bin/containerd-shim-ptyshim-v1 of this tree),
 # CT_KEEP=1 keeps CT_DIR (containerd's log is CT_DIR/containerd.log).
@@ -55,16 +56,9 @@ ct_start_containerd() {
 }
 
 ct_build_image() {
-	local r=$CT_DIR/rootfs a
+	local r=$CT_DIR/rootfs
 	[[ -n $CT_DIR && -d $CT_DIR ]] || return 1
-	mkdir -p "$r"/{bin,etc,proc,sys,dev,tmp,run,root}
-	cp /bin/busybox "$r/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		# The list names busybox itself: a link would replace the binary.
-		[[ $a == busybox ]] || ln -s busybox "$r/bin/$a"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
-	echo 'root:x:0:' >"$r/etc/group"
+	pm_build_rootfs "$r"
 	printf '%s\n' '[storage]' 'driver = "vfs"' "graphroot = \"$CT_DIR/podman-graph\"" \
 		"runroot = \"$CT_DIR/podman-run\"" >"$CT_DIR/storage.conf"
 	local out
