@@ -209,6 +209,20 @@ static int cmd_start(struct shim *s)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* The socket of a shim that died without removing it: named by the
+ * bundle's address file, and only ever one of ours. */
+static void remove_dead_socket(const struct shim *s)
+{
+	char *file = xasprintf("%s/address", s->bundle);
+	size_t len;
+	char *address = read_small_file(file, 4096, &len);
+	const char *prefix = "unix://" SOCKET_DIR "/ptyshim-";
+	if (address && strncmp(address, prefix, strlen(prefix)) == 0 && !strchr(address + strlen(prefix), '/'))
+		unlink(address + strlen("unix://"));
+	free(address);
+	free(file);
+}
+
 static int cmd_delete(struct shim *s)
 {
 	struct runc rc = {
@@ -223,6 +237,7 @@ static int cmd_delete(struct shim *s)
 	char *rootfs = xasprintf("%s/rootfs", s->bundle);
 	if (mounts_remove(rootfs) < 0)
 		diag_warn("unmount %s: %s", rootfs, strerror(errno));
+	remove_dead_socket(s);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;

@@ -176,11 +176,13 @@ ttrpc_survives() {
 
 @test "a shim killed with its task running: containerd's 'delete' cleans up" {
 	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sleep 1000
-	local shim
+	local shim sock
+	sock=$(ct_shim_socket "$CT_ID")
 	shim=$(ps -eo pid,args | awk -v id="$CT_ID" '$2 ~ /containerd-shim-ptyshim-v1$/ && $0 ~ ("-id " id " ") { print $1 }')
 	[ -n "$shim" ] || fail "no shim process for $CT_ID"
 	kill -9 "$shim"
 	wait_for -m "task gone" sh -c "! ctr -a '$CT_SOCK' tasks ls -q | grep -qx '$CT_ID'"
 	wait_for -m "runc container deleted" sh -c "! runc --root /run/containerd/runc/default list -q | grep -qx '$CT_ID'"
 	! grep -q "/$CT_ID/rootfs " /proc/self/mounts || fail "the rootfs is still mounted"
+	[ ! -e "$sock" ] || fail "the dead shim's socket $sock is left"
 }
