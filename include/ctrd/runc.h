@@ -18,4 +18,8 @@ struct runc {
  * to a one-line reason. */
 int runc_call(const struct runc *rc, const char *const *args, const int stdio[3], char *err, size_t errlen);
 
+/* runc_call with runc's stdout captured (a memfd, so no size can block
+ * it): *out is malloc'd and NUL-terminated. */
+int runc_output(const struct runc *rc, const char *const *args, char **out, char *err, size_t errlen);
+
 #endif

@@ -1,6 +1,6 @@
 /* task: containerd's Task service v2 (containerd.task.v2.Task) for one
  * container: Create (rootfs mounts, runc create), Start, State, Wait, Kill,
- * Delete, Pids, CloseIO, ResizePty, Exec, Connect, Shutdown. runc runs to
+ * Delete, Pids, CloseIO, ResizePty, Exec, Connect, Shutdown, Pause, Resume. runc runs to
  * completion inside a call; Wait answers later, when the process exits.
  * Other methods (and other services) answer UNIMPLEMENTED, a message that
  * does not unpack answers INVALID_ARGUMENT. */
@@ -28,6 +28,7 @@ struct task_service {
 	char *rootfs;       /* BUNDLE/rootfs while mounted by us */
 	struct taskproc *procs;
 	struct waiter *waiters;
+	bool paused;        /* runc pause'd the container */
 	bool shutdown;      /* Shutdown was asked and nothing is left */
 };
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,4 +99,24 @@ int runc_call(const struct runc *rc, const char *const *args, const int stdio[3]
 	if (!err[0])
 		snprintf(err, errlen, "runc %s failed with status %d", args[0], child_exit_code(status));
 	return -1;
+}
+
+int runc_output(const struct runc *rc, const char *const *args, char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	int fd = memfd_create("runc-output", MFD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "memfd: %s", strerror(errno));
+		return -1;
+	}
+	int status = runc_call(rc, args, (int[3]){ -1, fd, -1 }, err, errlen);
+	struct stat st;
+	if (status == 0 && fstat(fd, &st) == 0) {
+		size_t len = (size_t)st.st_size;
+		*out = xmalloc(len + 1);
+		ssize_t n = pread(fd, *out, len, 0);
+		(*out)[n > 0 ? n : 0] = '\0';
+	}
+	close_fd(&fd);
+	return status;
 }

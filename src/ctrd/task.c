@@ -249,12 +249,14 @@ static void m_start(struct task_service *ts, const struct rpc_target *to, const 
 	reply_msg(ts, to, &resp.base);
 }
 
-static Containerd__V1__Types__Status status_of(const struct taskproc *p)
+static Containerd__V1__Types__Status status_of(const struct task_service *ts, const struct taskproc *p)
 {
 	switch (p->state) {
 	case TASKPROC_CREATED:
 		return CONTAINERD__V1__TYPES__STATUS__CREATED;
 	case TASKPROC_RUNNING:
+		if (ts->paused)
+			return CONTAINERD__V1__TYPES__STATUS__PAUSED;
 		return CONTAINERD__V1__TYPES__STATUS__RUNNING;
 	case TASKPROC_STOPPED:
 		return CONTAINERD__V1__TYPES__STATUS__STOPPED;
@@ -273,7 +275,7 @@ static void m_state(struct task_service *ts, const struct rpc_target *to, const 
 	resp.id = p->exec_id[0] ? p->exec_id : (char *)ts->id;
 	resp.bundle = ts->bundle ? ts->bundle : "";
 	resp.pid = p->pid > 0 ? (uint32_t)p->pid : 0;
-	resp.status = status_of(p);
+	resp.status = status_of(ts, p);
 	resp.stdin = p->stdin_path;
 	resp.stdout = p->stdout_path;
 	resp.stderr = p->stderr_path;
@@ -380,29 +382,51 @@ static void m_delete(struct task_service *ts, const struct rpc_target *to, const
 	remove_proc(ts, p);
 }
 
+/* The pids of `runc ps --format json` ("[1,2,3]"), at most cap of them. */
+static size_t parse_pid_list(const char *json, uint32_t *pids, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = json; *p && n < cap;) {
+		if (*p < '0' || *p > '9') {
+			p++;
+			continue;
+		}
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+		if (v > 0 && v < (1ul << 31))
+			pids[n++] = (uint32_t)v;
+		p = end;
+	}
+	return n;
+}
+
 static void m_pids(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
 {
 	(void)msg;
-	size_t n = 0;
-	for (struct taskproc *p = ts->procs; p; p = p->next)
-		n++;
+	enum { MAX_PIDS = 4096 };
+	char err[ERR_LEN], *json;
+	const char *args[] = { "ps", "--format", "json", ts->id, NULL };
+	if (runc_output(&ts->runc, args, &json, err, ERR_LEN) < 0) {
+		reply_err(ts, to, RPC_UNKNOWN, "ps %s: %s", ts->id, err);
+		return;
+	}
+	uint32_t *pids = xcalloc(MAX_PIDS, sizeof(*pids));
+	size_t n = parse_pid_list(json, pids, MAX_PIDS);
+	free(json);
 	Containerd__V1__Types__ProcessInfo *infos = xcalloc(n ? n : 1, sizeof(*infos));
 	Containerd__V1__Types__ProcessInfo **list = xcalloc(n ? n : 1, sizeof(*list));
-	size_t k = 0;
-	for (struct taskproc *p = ts->procs; p; p = p->next) {
-		if (p->pid <= 0 || p->state == TASKPROC_STOPPED)
-			continue;
-		containerd__v1__types__process_info__init(&infos[k]);
-		infos[k].pid = (uint32_t)p->pid;
-		list[k] = &infos[k];
-		k++;
+	for (size_t i = 0; i < n; i++) {
+		containerd__v1__types__process_info__init(&infos[i]);
+		infos[i].pid = pids[i];
+		list[i] = &infos[i];
 	}
 	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
-	resp.n_processes = k;
+	resp.n_processes = n;
 	resp.processes = list;
 	reply_msg(ts, to, &resp.base);
 	free(list);
 	free(infos);
+	free(pids);
 }
 
 static void m_close_io(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
@@ -486,6 +510,47 @@ static void m_shutdown(struct task_service *ts, const struct rpc_target *to, con
 	reply_empty(ts, to);
 }
 
+/* Pause and Resume: runc freezes or thaws the whole container. */
+static void pause_or_resume(struct task_service *ts, const struct rpc_target *to, bool pause)
+{
+	struct taskproc *init = need_proc(ts, to, "");
+	char err[ERR_LEN];
+	if (!init)
+		return;
+	if (init->state != TASKPROC_RUNNING) {
+		reply_err(ts, to, RPC_FAILED_PRECONDITION, "task %s is not running", ts->id);
+		return;
+	}
+	const char *args[] = { pause ? "pause" : "resume", ts->id, NULL };
+	if (runc_call(&ts->runc, args, (int[3]){ -1, -1, -1 }, err, ERR_LEN) < 0) {
+		reply_err(ts, to, RPC_UNKNOWN, "%s %s: %s", args[0], ts->id, err);
+		return;
+	}
+	ts->paused = pause;
+	if (pause) {
+		Containerd__Events__TaskPaused ev = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
+		ev.container_id = (char *)ts->id;
+		publish_event(&ts->pub, "/tasks/paused", "containerd.events.TaskPaused", &ev.base);
+	} else {
+		Containerd__Events__TaskResumed ev = CONTAINERD__EVENTS__TASK_RESUMED__INIT;
+		ev.container_id = (char *)ts->id;
+		publish_event(&ts->pub, "/tasks/resumed", "containerd.events.TaskResumed", &ev.base);
+	}
+	reply_empty(ts, to);
+}
+
+static void m_pause(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+{
+	(void)msg;
+	pause_or_resume(ts, to, true);
+}
+
+static void m_resume(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+{
+	(void)msg;
+	pause_or_resume(ts, to, false);
+}
+
 static const struct method methods[] = {
 	{ "Create", &containerd__task__v2__create_task_request__descriptor, m_create },
 	{ "Start", &containerd__task__v2__start_request__descriptor, m_start },
@@ -499,6 +564,8 @@ static const struct method methods[] = {
 	{ "Exec", &containerd__task__v2__exec_process_request__descriptor, m_exec },
 	{ "Connect", &containerd__task__v2__connect_request__descriptor, m_connect },
 	{ "Shutdown", &containerd__task__v2__shutdown_request__descriptor, m_shutdown },
+	{ "Pause", &containerd__task__v2__pause_request__descriptor, m_pause },
+	{ "Resume", &containerd__task__v2__resume_request__descriptor, m_resume },
 };
 
 void task_handle(void *ctx, const struct rpc_target *to, const Ttrpc__Request *req)

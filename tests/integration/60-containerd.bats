@@ -2,7 +2,8 @@
 # containerd 1.6 end to end with bin/containerd-shim-ptyshim-v1 as the
 # runtime io.containerd.ptyshim.v1: `ctr run` in pipe mode and with -t on a
 # real PTY (tests/helpers/ptydrive), exit codes, task kill, task exec (pipes
-# and -t), the task events in order, and malformed ttrpc straight on the
+# and -t), task ps, pause and resume, the task events in order, a killed
+# shim cleaned up through its delete command, and malformed ttrpc on the
 # shim's socket (a length over 4 MiB, an unknown service or method, bytes
 # that are not protobuf): an error answer or a closed connection, and the
 # shim still serving afterwards.
@@ -185,4 +186,19 @@ ttrpc_survives() {
 	wait_for -m "runc container deleted" sh -c "! runc --root /run/containerd/runc/default list -q | grep -qx '$CT_ID'"
 	! grep -q "/$CT_ID/rootfs " /proc/self/mounts || fail "the rootfs is still mounted"
 	[ ! -e "$sock" ] || fail "the dead shim's socket $sock is left"
+}
+
+@test "ctr task ps lists every process of the container (runc ps)" {
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sh -c 'sleep 1000 & sleep 1000 & wait'
+	wait_for -m "three processes" sh -c "[ \$(ctr -a '$CT_SOCK' tasks ps '$CT_ID' | tail -n +2 | wc -l) -eq 3 ]"
+}
+
+@test "ctr task pause and resume: PAUSED while frozen, RUNNING after" {
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sleep 1000
+	run -0 ct tasks pause "$CT_ID"
+	run -0 ct tasks ls
+	[[ $output == *"$CT_ID"*PAUSED* ]] || fail "$output"
+	run -0 ct tasks resume "$CT_ID"
+	run -0 ct tasks ls
+	[[ $output == *"$CT_ID"*RUNNING* ]] || fail "$output"
 }
