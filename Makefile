@@ -10,6 +10,10 @@
 #   client  what the client tools share: the terminal
 #   attach  ptyshim-attach
 #   logs    ptyshim-logs
+#   ctrd    containerd-shim-ptyshim-v1, containerd's runtime v2 shim
+#   ctrdpb  C code protoc-c generates at build time from the .proto files
+#           Debian installs (containerd's task API, gogo's options, google's
+#           well-known types) plus src/ctrd/ttrpc.proto (ttrpc's envelope)
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -28,17 +32,20 @@ USES_ptyshim        := shim screen logfmt base
 USES_ptyshim-attach := attach client screen base
 USES_ptyshim-logs   := logs client screen logfmt base
 USES_ptyman         := client screen base
+USES_containerd-shim-ptyshim-v1 := ctrd ctrdpb shim base
 LIBS_ptyshim        := -lutil -ltsm -lsystemd -pthread
 LIBS_ptyshim-attach := -lreadline -ljson-c
 LIBS_ptyshim-logs   := -ljson-c -lm -ltsm
 LIBS_ptyman         := -lreadline -ljson-c -lutil
+LIBS_containerd-shim-ptyshim-v1 := -lprotobuf-c
 # Where each program's main lives.
 MAIN_ptyshim        := shim
 MAIN_ptyshim-attach := attach
 MAIN_ptyshim-logs   := logs
+MAIN_containerd-shim-ptyshim-v1 := ctrd
 
-PROGRAMS   := ptyshim ptyshim-attach ptyshim-logs
-FOLDERS    := base logfmt screen shim client attach logs
+PROGRAMS   := ptyshim ptyshim-attach ptyshim-logs containerd-shim-ptyshim-v1
+FOLDERS    := base logfmt screen shim client attach logs ctrd
 ALL_LIBS   := shim attach logs client screen logfmt base
 TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm -ltsm -lsystemd -pthread
 
@@ -53,6 +60,18 @@ $$(call lib,$(1)): $$(OBJS_$(1))
 	$$(AR) rcs $$@ $$^
 endef
 $(foreach f,$(FOLDERS),$(eval $(call folder_rules,$(f))))
+
+# The containerd shim's protobuf code (src/ctrd/pb.mk says how it is made).
+PB_DIR     := $(BUILD)/pb
+include src/ctrd/pb.mk
+PB_OBJS    := $(PB_SRCS:.c=.o)
+$(PB_DIR)/%.pb-c.o: $(PB_DIR)/%.pb-c.c
+	$(CC) -I$(PB_DIR) $(CFLAGS) -Wall -Wextra -Werror -c -o $@ $<
+$(call lib,ctrdpb): $(PB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(OBJS_ctrd) $(BUILD)/ctrd/containerd-shim-ptyshim-v1.o: CPPFLAGS += -I$(PB_DIR)
+$(OBJS_ctrd) $(BUILD)/ctrd/containerd-shim-ptyshim-v1.o: | $(PB_STAMP)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)

@@ -4,7 +4,9 @@
 # Debian 12 machine. Without root it only reports what is missing.
 set -e
 pkgs="build-essential runc crun busybox-static libreadline-dev libcmocka-dev libjson-c-dev libtsm-dev libsystemd-dev
-bats socat tmux jq psmisc conmon podman asciinema clang libclang-rt-14-dev valgrind iproute2"
+bats socat tmux jq psmisc conmon podman asciinema clang libclang-rt-14-dev valgrind iproute2
+protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev golang-github-containerd-containerd-dev
+golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev containerd"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

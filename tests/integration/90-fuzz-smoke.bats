@@ -41,6 +41,7 @@ fuzz_smoke() {
 @test "fuzz smoke: asciicast" { fuzz_smoke asciicast; }
 @test "fuzz smoke: attach" { fuzz_smoke attach; }
 @test "fuzz smoke: screen" { fuzz_smoke screen; }
+@test "fuzz smoke: ttrpc" { fuzz_smoke ttrpc; }
 
 @test "fuzz smoke: every target has a smoke test and a seed corpus" {
 	local f t

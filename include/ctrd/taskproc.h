@@ -1,0 +1,61 @@
+/* taskproc: one process of the task, the container's init (exec id "") or
+ * an exec. Owns its stdio: containerd's fifos on one side and, on the other,
+ * pipes or the PTY master (shim/ctrio) between them and the container.
+ * Output is copied to the stdout/stderr fifos as ctrio reads it; the stdin
+ * fifo is read only when epoll says so, so a writer that has not opened it
+ * yet is never mistaken for an end. */
+#ifndef PTYSHIM_CTRD_TASKPROC_H
+#define PTYSHIM_CTRD_TASKPROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "base/loop.h"
+
+struct ctr_stdio;
+
+enum taskproc_state {
+	TASKPROC_CREATED,
+	TASKPROC_RUNNING,
+	TASKPROC_STOPPED,
+};
+
+struct taskproc {
+	struct taskproc *next;
+	struct loop *loop;
+	char *exec_id; /* "" for init */
+	bool terminal;
+	char *stdin_path, *stdout_path, *stderr_path; /* "" when absent */
+	char *spec_path;                              /* an exec's process.json */
+	pid_t pid;
+	enum taskproc_state state;
+	int exit_code;
+	struct timespec exited_at;
+	struct ctr_stdio *io;
+	int out_fifo, err_fifo, in_fifo;
+	struct watch in_w;
+	int console_fd; /* listening; the PTY master arrives on it */
+	char *console_path;
+	int child_fds[3]; /* the container's ends of the pipes, until runc has them */
+};
+
+struct taskproc *taskproc_new(struct loop *loop, const char *exec_id, bool terminal, const char *in,
+			      const char *out, const char *err);
+void taskproc_free(struct taskproc *p);
+
+/* Before runc create/exec: opens the fifos, makes the pipes or the console
+ * socket. 0, or -1 with err set. */
+int taskproc_prepare_stdio(struct taskproc *p, char *err, size_t errlen);
+/* After runc succeeded: takes the PTY master (terminal) or closes the
+ * container's pipe ends, and starts copying. 0, or -1 with err set. */
+int taskproc_connect_stdio(struct taskproc *p, char *err, size_t errlen);
+
+/* The process ended with a waitpid status: copies what output is left and
+ * closes the output fifos once the container's side has ended. */
+void taskproc_exited(struct taskproc *p, int wait_status);
+
+void taskproc_close_stdin(struct taskproc *p);
+void taskproc_resize(struct taskproc *p, unsigned rows, unsigned cols);
+
+#endif
