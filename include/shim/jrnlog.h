@@ -48,7 +48,8 @@ struct jrnlog_opts {
 	const char *tag;  /* --log-tag, or NULL */
 };
 
-struct logdrv *jrnlog_open(const struct jrnlog_opts *opts);
+/* NULL with *err (allocated) when libsystemd cannot be loaded. */
+struct logdrv *jrnlog_open(const struct jrnlog_opts *opts, char **err);
 
 /* ---- the parts, for the unit tests ---- */
 

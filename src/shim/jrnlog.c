@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
 #include <systemd/sd-journal.h>
 
 #include "base/diag.h"
@@ -160,6 +161,11 @@ struct jrnlog {
 	struct jrnlog_hold hold[2]; /* stdout, stderr */
 	struct jrnlog_queue q;
 	pthread_t writer;
+	/* libsystemd is loaded when a journald log is opened, not linked: with
+	 * its own libraries (gcrypt, lz4, zstd, lzma, cap) it costs every shim
+	 * about 190 kB of private pages, most of the idle daemon. */
+	void *libsystemd;
+	__typeof__(sd_journal_sendv) *sendv; /* the header's type: a changed signature fails the build */
 	bool running;
 	bool reported; /* the first drop was said */
 };
@@ -185,8 +191,9 @@ static void jrnlog_lose(struct jrnlog_queue *q, size_t content_len, enum jrnlog_
 	q->loss.bytes += content_len;
 }
 
-static int jrnlog_send(const struct jrnlog_ids *ids, const struct jrnlog_entry *e, enum jrnlog_cause *cause)
+static int jrnlog_send(const struct jrnlog *j, const struct jrnlog_entry *e, enum jrnlog_cause *cause)
 {
+	const struct jrnlog_ids *ids = &j->ids;
 	if (access(JRNLOG_SOCKET, F_OK) < 0) {
 		*cause = CAUSE_NO_SOCKET;
 		return errno;
@@ -195,7 +202,7 @@ static int jrnlog_send(const struct jrnlog_ids *ids, const struct jrnlog_entry *
 	int n = jrnlog_fields(ids, e->stream, e->msg, e->len, e->partial, iov);
 	int old;
 	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-	int rc = sd_journal_sendv(iov, n);
+	int rc = j->sendv(iov, n);
 	pthread_setcancelstate(old, NULL);
 	*cause = CAUSE_SEND;
 	return rc < 0 ? -rc : 0;
@@ -220,7 +227,7 @@ static void *jrnlog_writer(void *arg)
 		pthread_mutex_unlock(&q->mu);
 
 		enum jrnlog_cause cause;
-		int err = jrnlog_send(&j->ids, e, &cause);
+		int err = jrnlog_send(j, e, &cause);
 
 		pthread_mutex_lock(&q->mu);
 		q->in_flight = NULL;
@@ -323,9 +330,19 @@ static void jrnlog_emit(void *ctx, const char *held, size_t held_len, const char
 
 static const struct logdrv_ops jrnlog_ops;
 
-struct logdrv *jrnlog_open(const struct jrnlog_opts *opts)
+struct logdrv *jrnlog_open(const struct jrnlog_opts *opts, char **err)
 {
+	void *lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	void *sendv = lib ? dlsym(lib, "sd_journal_sendv") : NULL;
+	if (sendv == NULL) {
+		*err = xasprintf("journald: cannot load libsystemd.so.0's sd_journal_sendv: %s", dlerror());
+		if (lib)
+			dlclose(lib);
+		return NULL;
+	}
 	struct jrnlog *j = xcalloc(1, sizeof(*j));
+	j->libsystemd = lib;
+	memcpy(&j->sendv, &sendv, sizeof(j->sendv)); /* dlsym's void * to a function pointer */
 	j->base.ops = &jrnlog_ops;
 	j->base.name = "journald";
 	jrnlog_ids_init(&j->ids, opts);
@@ -409,6 +426,8 @@ static void jrnlog_destroy(struct logdrv *drv)
 	pthread_cond_destroy(&j->q.wake);
 	pthread_mutex_destroy(&j->q.mu);
 	jrnlog_ids_free(&j->ids);
+	/* libsystemd stays loaded: a writer cancelled inside sd_journal_sendv
+	 * must never find its code unmapped, and the daemon ends right after. */
 	free(j);
 }
 

@@ -518,7 +518,7 @@ static void shim_open_logs(struct shim *s)
 		}
 		case LOGDRV_JOURNALD: {
 			struct jrnlog_opts o = {.cid = cfg->cid, .name = cfg->name, .tag = cfg->log_tag};
-			drv = jrnlog_open(&o);
+			drv = jrnlog_open(&o, &err);
 			break;
 		}
 		default:
