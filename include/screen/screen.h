@@ -15,8 +15,8 @@
  *
  * Memory: libtsm keeps about 65 bytes a cell (both screens); the model is
  * refused for more than SCREEN_MAX_CELLS cells (about 16 MB), and the
- * backlog holds at most max(256 KiB, 16 bytes a cell) and is freed once
- * parsed. */
+ * backlog holds at most max(256 KiB, 16 bytes a cell); both are freed while
+ * the model sleeps (screen_sleep). */
 #ifndef PTYSHIM_SCREEN_H
 #define PTYSHIM_SCREEN_H
 

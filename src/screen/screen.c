@@ -130,6 +130,9 @@ bool screen_sleep(struct screen *s)
 		return false;
 	s->frozen = paint_repaint(s->tsm, &s->modes, s->rows, s->cols, &s->frozen_len);
 	parser_close(s);
+	/* The backlog's storage too: kept while awake, since freeing it at every
+	 * catch-up made each keystroke's echo allocate (and fault in) it again. */
+	buf_free(&s->backlog);
 	malloc_trim(0); /* libtsm's lines are small blocks: give their pages back */
 	return true;
 }
@@ -240,8 +243,6 @@ void screen_catch_up(struct screen *s, size_t budget)
 		backlog_consume(s, n);
 		budget -= n;
 	}
-	if (buf_len(&s->backlog) == 0)
-		buf_free(&s->backlog); /* an idle shim keeps no backlog memory */
 }
 
 /* libtsm drops the top lines when a screen gets shorter, wherever the
