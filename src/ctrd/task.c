@@ -76,6 +76,20 @@ static struct taskproc *need_proc(struct task_service *ts, const struct rpc_targ
 	return p;
 }
 
+/* need_proc, and the process must be in a state that allows the call:
+ * in_state true (want is the one state allowed) or false (want is the one
+ * refused); otherwise FAILED_PRECONDITION with "process ID why". */
+static struct taskproc *need_proc_state(struct task_service *ts, const struct rpc_target *to, const char *exec_id,
+					bool in_state, enum taskproc_state want, const char *why)
+{
+	struct taskproc *p = need_proc(ts, to, exec_id);
+	if (p && (p->state == want) != in_state) {
+		reply_err(ts, to, RPC_FAILED_PRECONDITION, "process %s %s", p->exec_id[0] ? p->exec_id : ts->id, why);
+		return NULL;
+	}
+	return p;
+}
+
 static void remove_proc(struct task_service *ts, struct taskproc *p)
 {
 	struct taskproc **pp = &ts->procs;
@@ -228,14 +242,11 @@ static void publish_started(struct task_service *ts, const struct taskproc *p)
 static void m_start(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__StartRequest *req = (const void *)msg;
-	struct taskproc *p = need_proc(ts, to, req->exec_id);
+	struct taskproc *p =
+		need_proc_state(ts, to, req->exec_id, true, TASKPROC_CREATED, "is not in the created state");
 	char err[ERR_LEN];
 	if (!p)
 		return;
-	if (p->state != TASKPROC_CREATED) {
-		reply_err(ts, to, RPC_FAILED_PRECONDITION, "process %s is not in the created state", req->exec_id);
-		return;
-	}
 	const char *args[] = { "start", ts->id, NULL };
 	int rc = p->exec_id[0] ? start_exec(ts, p, err) : runc_call(&ts->runc, args, (int[3]){ -1, -1, -1 }, err, ERR_LEN);
 	if (rc < 0) {
@@ -357,15 +368,10 @@ static void publish_delete(struct task_service *ts, const struct taskproc *p)
 static void m_delete(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__DeleteRequest *req = (const void *)msg;
-	struct taskproc *p = need_proc(ts, to, req->exec_id);
+	struct taskproc *p = need_proc_state(ts, to, req->exec_id, false, TASKPROC_RUNNING, "is still running");
 	char err[ERR_LEN];
 	if (!p)
 		return;
-	if (p->state == TASKPROC_RUNNING) {
-		reply_err(ts, to, RPC_FAILED_PRECONDITION, "process %s is still running",
-			  p->exec_id[0] ? p->exec_id : ts->id);
-		return;
-	}
 	if (!p->exec_id[0]) {
 		const char *args[] = { "delete", "--force", ts->id, NULL };
 		if (runc_call(&ts->runc, args, (int[3]){ -1, -1, -1 }, err, ERR_LEN) < 0)

@@ -10,16 +10,14 @@ struct capture_sink {
 	struct sink sink;
 	struct out *out;
 	struct model model;
-	bool colours;
-	bool has_at;
-	int64_t at;
+	struct capture_options opts;
 	bool printed;
 };
 
 static void capture_print(struct capture_sink *c)
 {
 	size_t len;
-	char *text = screen_text(model_screen(&c->model), c->colours, &len);
+	char *text = screen_text(model_screen(&c->model), c->opts.colours, &len);
 	out_write(c->out, &c->out->std_out, text, len);
 	free(text);
 	c->printed = true;
@@ -31,7 +29,7 @@ static bool capture_wants(struct capture_sink *c, int64_t ts_ns)
 {
 	if (c->printed)
 		return false;
-	if (c->has_at && ts_ns > c->at) {
+	if (c->opts.has_at && ts_ns > c->opts.at) {
 		capture_print(c);
 		return false;
 	}
@@ -81,9 +79,7 @@ struct sink *capture_sink_new(struct out *out, const struct capture_options *opt
 	struct capture_sink *c = xcalloc(1, sizeof(*c));
 	c->sink.ops = &capture_ops;
 	c->out = out;
-	c->colours = opts->colours;
-	c->has_at = opts->has_at;
-	c->at = opts->at;
+	c->opts = *opts;
 	model_init(&c->model, source, size);
 	return &c->sink;
 }

@@ -245,6 +245,17 @@ static void shim_disarm_timer(struct shim *s)
 	timerfd_settime(s->timer_w.fd, 0, &its, NULL);
 }
 
+/* A deadline passed: SIGKILL pid once (the flag remembers it). True when
+ * it was killed now, for the caller to say why. */
+static bool shim_deadline_kill(bool *done, pid_t pid)
+{
+	if (*done || pid <= 0)
+		return false;
+	*done = true;
+	kill(pid, SIGKILL);
+	return true;
+}
+
 static void shim_timer_cb(struct watch *w, uint32_t events)
 {
 	(void)events;
@@ -254,18 +265,12 @@ static void shim_timer_cb(struct watch *w, uint32_t events)
 		return;
 	switch (s->phase) {
 	case PHASE_CREATE:
-		if (!s->runtime_timed_out && s->runtime_pid > 0) {
-			s->runtime_timed_out = true;
+		if (shim_deadline_kill(&s->runtime_timed_out, s->runtime_pid))
 			diag_err("runtime did not finish within %d s; killing it", s->cfg->runtime_timeout);
-			kill(s->runtime_pid, SIGKILL);
-		}
 		break;
 	case PHASE_RUN:
-		if (!s->timed_out && s->ctr_pid > 0) {
-			s->timed_out = true;
+		if (shim_deadline_kill(&s->timed_out, s->ctr_pid))
 			diag_warn("container timed out after %d s; killing it", s->cfg->timeout);
-			kill(s->ctr_pid, SIGKILL);
-		}
 		break;
 	case PHASE_DRAIN:
 		diag_warn("giving up on output still open %d ms after the container exited", DRAIN_DEADLINE_MS);
