@@ -45,6 +45,7 @@ enum end_reason {
 
 struct session {
 	int sock_fd; /* owned */
+	int tty_in_fd; /* owned: a non-blocking description of a terminal stdin, or -1 */
 	struct bundle bundle;
 	struct sigwatch sigs;
 	struct peer_info peer;

@@ -2,6 +2,7 @@
 #include "attach/session.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ void session_init(struct session *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->sock_fd = -1;
+	s->tty_in_fd = -1;
 	s->sigs.fd = -1;
 	s->peer.pid_fd = -1;
 	s->peer.ctr_pid_fd = -1;
@@ -166,11 +168,26 @@ static void input_error(struct session *s)
 	s->end = END_ERROR;
 }
 
+/* A read of a terminal stdin must never block: a ctrl-c between the loop's
+ * poll and the read flushes the input (isig, no noflsh) and raises a SIGINT
+ * that is blocked for our signalfd, and a blocking read would then wait for
+ * a key forever. stdin's own file description is shared with the user's
+ * shell, which must not find it non-blocking, so the terminal is opened
+ * again, as our own description, non-blocking. */
+static int stdin_read_fd(struct session *s)
+{
+	if (s->tty_in_fd < 0 && isatty(STDIN_FILENO))
+		s->tty_in_fd = open("/proc/self/fd/0", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	return s->tty_in_fd >= 0 ? s->tty_in_fd : STDIN_FILENO;
+}
+
 static void handle_input(struct session *s)
 {
 	unsigned char in[STDIN_READ_SIZE];
 	unsigned char out[STDIN_READ_SIZE + DETACH_FEED_EXTRA];
-	ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+	ssize_t n = read(stdin_read_fd(s), in, sizeof(in));
+	if (n < 0 && errno == EAGAIN)
+		return;
 	if (n < 0) {
 		input_error(s);
 		return;
@@ -343,6 +360,7 @@ int session_finish(struct session *s, int exit_timeout_ms)
 void session_free(struct session *s)
 {
 	close_fd(&s->sock_fd);
+	close_fd(&s->tty_in_fd);
 	sigwatch_close(&s->sigs);
 	peer_free(&s->peer);
 	exitwatch_free(&s->exitw);
