@@ -2,6 +2,7 @@
 #include "base/loop.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -27,10 +28,12 @@ struct loop {
 	int batch_len;
 	struct watch **due_again;
 	int n_due_again;
-	/* Work for when nothing else is ready (loop_set_idle). */
-	int (*idle_due)(void *ctx);
-	void (*idle_run)(void *ctx);
-	void *idle_ctx;
+	struct loop_idle *idle;
+	/* Armed timers, soonest first, and those being fired now (taken off
+	 * the armed list together, so a callback that re-arms its own timer
+	 * at once waits for the next round). */
+	struct loop_timer *timers;
+	struct loop_timer *firing;
 };
 
 struct loop *loop_new(void)
@@ -138,11 +141,127 @@ void loop_defer_free(struct loop *l, void (*fn)(void *), void *p)
 	l->deferred[l->n_deferred++] = (struct deferred){fn, p};
 }
 
-void loop_set_idle(struct loop *l, int (*due)(void *ctx), void (*run)(void *ctx), void *ctx)
+void loop_idle_add(struct loop *l, struct loop_idle *h)
 {
-	l->idle_due = due;
-	l->idle_run = run;
-	l->idle_ctx = ctx;
+	if (h->added)
+		return;
+	h->next = l->idle;
+	l->idle = h;
+	h->added = true;
+}
+
+void loop_idle_del(struct loop *l, struct loop_idle *h)
+{
+	for (struct loop_idle **pp = &l->idle; *pp; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	h->added = false;
+}
+
+/* The wait before the nearest idle work, or -1 when there is none; each
+ * hook remembers its own. */
+static int loop_idle_wait(struct loop *l)
+{
+	int wait = -1;
+	for (struct loop_idle *h = l->idle; h; h = h->next) {
+		h->wait_ms = h->due(h->ctx);
+		if (h->wait_ms >= 0 && (wait < 0 || h->wait_ms < wait))
+			wait = h->wait_ms;
+	}
+	return wait;
+}
+
+/* After a wait of waited_ms with no event: the hooks whose time has come. */
+static void loop_idle_run(struct loop *l, int waited_ms)
+{
+	for (struct loop_idle *h = l->idle, *next; h; h = next) {
+		next = h->next;
+		if (h->wait_ms >= 0 && h->wait_ms <= waited_ms)
+			h->run(h->ctx);
+	}
+}
+
+void loop_timer_init(struct loop_timer *t, void (*fire)(struct loop_timer *t), void *ctx)
+{
+	t->fire = fire;
+	t->ctx = ctx;
+	t->due_ns = 0;
+	t->next = NULL;
+	t->armed = false;
+}
+
+static void loop_timer_unlink(struct loop_timer **list, struct loop_timer *t)
+{
+	for (struct loop_timer **pp = list; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			return;
+		}
+}
+
+void loop_timer_disarm(struct loop *l, struct loop_timer *t)
+{
+	if (!t->armed)
+		return;
+	loop_timer_unlink(&l->timers, t);
+	loop_timer_unlink(&l->firing, t);
+	t->armed = false;
+	t->next = NULL;
+}
+
+void loop_timer_arm(struct loop *l, struct loop_timer *t, int64_t delay_ms)
+{
+	loop_timer_disarm(l, t);
+	t->due_ns = mono_ns() + (delay_ms > 0 ? delay_ms : 0) * 1000000;
+	struct loop_timer **pp = &l->timers;
+	while (*pp && (*pp)->due_ns <= t->due_ns)
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+	t->armed = true;
+}
+
+/* Milliseconds to the nearest timer (rounded up), or -1. */
+static int loop_timer_wait(const struct loop *l)
+{
+	if (!l->timers)
+		return -1;
+	int64_t left = l->timers->due_ns - mono_ns();
+	if (left <= 0)
+		return 0;
+	int64_t ms = (left + 999999) / 1000000;
+	return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+static void loop_timers_fire(struct loop *l)
+{
+	int64_t now = mono_ns();
+	struct loop_timer **tail = &l->firing;
+	while (l->timers && l->timers->due_ns <= now) {
+		struct loop_timer *t = l->timers;
+		l->timers = t->next;
+		t->next = NULL;
+		*tail = t;
+		tail = &t->next;
+	}
+	while (l->firing) {
+		struct loop_timer *t = l->firing;
+		l->firing = t->next;
+		t->next = NULL;
+		t->armed = false;
+		t->fire(t);
+	}
+}
+
+static int min_wait(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
 }
 
 static void loop_dispatch(struct loop *l, struct epoll_event *events, int n, struct watch **again, int n_again)
@@ -184,12 +303,11 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	for (int i = 0; i < n_again; i++)
 		again[i] = l->again[i];
 	l->n_again = 0;
-	int idle_ms = l->idle_due ? l->idle_due(l->idle_ctx) : -1;
-	bool idle_work = idle_ms >= 0;
+	int idle_ms = loop_idle_wait(l);
 	if (n_again > 0)
 		timeout_ms = 0;
-	else if (idle_work && (timeout_ms < 0 || idle_ms < timeout_ms))
-		timeout_ms = idle_ms;
+	else
+		timeout_ms = min_wait(min_wait(timeout_ms, idle_ms), loop_timer_wait(l));
 
 	int n = epoll_wait(l->epfd, events, LOOP_BATCH, timeout_ms);
 	if (n < 0) {
@@ -198,8 +316,9 @@ int loop_run_once(struct loop *l, int timeout_ms)
 		n = 0;
 	}
 	loop_dispatch(l, events, n, again, n_again);
-	if (n == 0 && n_again == 0 && idle_work)
-		l->idle_run(l->idle_ctx);
+	loop_timers_fire(l);
+	if (n == 0 && n_again == 0 && idle_ms >= 0)
+		loop_idle_run(l, timeout_ms);
 	loop_run_deferred(l);
 	return 0;
 }

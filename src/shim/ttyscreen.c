@@ -29,6 +29,7 @@ struct ttyscreen {
 	struct loop *loop;
 	struct screen *screen;
 	struct snapshot_server *snapshots;
+	struct loop_idle idle;
 	int64_t last_output_ns; /* or the last use of the model */
 	bool sleep_tried;       /* since then; refused in the alternate screen */
 	unsigned refused_rows, refused_cols; /* the last size refused, to warn once */
@@ -121,7 +122,8 @@ struct ttyscreen *ttyscreen_new(struct loop *loop, unsigned rows, unsigned cols,
 		}
 	}
 	used(ts);
-	loop_set_idle(loop, idle_due, idle_run, ts);
+	ts->idle = (struct loop_idle){.due = idle_due, .run = idle_run, .ctx = ts};
+	loop_idle_add(loop, &ts->idle);
 	return ts;
 }
 
@@ -129,7 +131,7 @@ void ttyscreen_free(struct ttyscreen *ts)
 {
 	if (ts == NULL)
 		return;
-	loop_set_idle(ts->loop, NULL, NULL, NULL);
+	loop_idle_del(ts->loop, &ts->idle);
 	snapshot_free(ts->snapshots);
 	screen_free(ts->screen);
 	free(ts);

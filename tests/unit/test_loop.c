@@ -528,7 +528,8 @@ static void test_idle_work(void **state)
 {
 	struct loop *l = *state;
 	struct idle_probe ip = {.due_ms = 0};
-	loop_set_idle(l, idle_due, idle_run, &ip);
+	struct loop_idle hook = {.due = idle_due, .run = idle_run, .ctx = &ip};
+	loop_idle_add(l, &hook);
 	assert_int_equal(loop_run_once(l, -1), 0);
 	assert_int_equal(ip.runs, 1);
 
@@ -549,8 +550,97 @@ static void test_idle_work(void **state)
 	ip.due_ms = -1;
 	assert_int_equal(loop_run_once(l, 10), 0);
 	assert_int_equal(ip.runs, 2);
-	loop_set_idle(l, NULL, NULL, NULL);
+	loop_idle_del(l, &hook);
 	probe_free(l, p);
+}
+
+/* Several hooks: the loop sleeps no longer than the nearest, and runs only
+ * the ones that are due; a removed hook is never called. */
+static void test_idle_hooks(void **state)
+{
+	struct loop *l = *state;
+	struct idle_probe soon = {.due_ms = 20}, late = {.due_ms = 5000}, gone = {.due_ms = 0};
+	struct loop_idle h1 = {.due = idle_due, .run = idle_run, .ctx = &soon};
+	struct loop_idle h2 = {.due = idle_due, .run = idle_run, .ctx = &late};
+	struct loop_idle h3 = {.due = idle_due, .run = idle_run, .ctx = &gone};
+	loop_idle_add(l, &h1);
+	loop_idle_add(l, &h2);
+	loop_idle_add(l, &h3);
+	loop_idle_del(l, &h3);
+	int64_t t0 = mono_ns();
+	assert_int_equal(loop_run_once(l, -1), 0);
+	int64_t waited_ms = (mono_ns() - t0) / 1000000;
+	assert_true(waited_ms >= 15 && waited_ms < 2000);
+	assert_int_equal(soon.runs, 1);
+	assert_int_equal(late.runs, 0);
+	assert_int_equal(gone.runs, 0);
+	loop_idle_del(l, &h1);
+	loop_idle_del(l, &h2);
+}
+
+struct timer_probe {
+	struct loop *loop;
+	int fired;
+	int rearm; /* times the callback arms itself again (0 ms) */
+	struct loop_timer *victim; /* disarmed by the callback */
+	int64_t fired_ns;
+};
+
+static void timer_fired(struct loop_timer *t)
+{
+	struct timer_probe *p = t->ctx;
+	p->fired++;
+	p->fired_ns = mono_ns();
+	if (p->victim)
+		loop_timer_disarm(p->loop, p->victim);
+	if (p->rearm > 0) {
+		p->rearm--;
+		loop_timer_arm(p->loop, t, 0);
+	}
+}
+
+/* A timer bounds the wait and fires once, in order of due time; re-arming
+ * moves it; disarming (also by another timer's callback in the same round)
+ * means it never fires; a callback that re-arms itself at 0 ms fires again
+ * in the next round, not in a loop within this one. */
+static void test_timers(void **state)
+{
+	struct loop *l = *state;
+	struct timer_probe a = {.loop = l}, b = {.loop = l}, c = {.loop = l};
+	struct loop_timer ta, tb, tc;
+	loop_timer_init(&ta, timer_fired, &a);
+	loop_timer_init(&tb, timer_fired, &b);
+	loop_timer_init(&tc, timer_fired, &c);
+
+	int64_t t0 = mono_ns();
+	loop_timer_arm(l, &tb, 40);
+	loop_timer_arm(l, &ta, 20);
+	loop_timer_arm(l, &tc, 10000);
+	loop_timer_arm(l, &tc, 30); /* re-armed sooner */
+	a.victim = &tc;              /* a fires first and disarms c */
+	for (int i = 0; i < 10 && b.fired == 0; i++)
+		assert_int_equal(loop_run_once(l, -1), 0);
+	assert_int_equal(a.fired, 1);
+	assert_int_equal(b.fired, 1);
+	assert_int_equal(c.fired, 0);
+	assert_true(a.fired_ns - t0 >= 19 * 1000000);
+	assert_true(b.fired_ns >= a.fired_ns);
+	assert_false(ta.armed || tb.armed || tc.armed);
+
+	a.victim = NULL;
+	a.rearm = 1;
+	loop_timer_arm(l, &ta, 0);
+	assert_int_equal(loop_run_once(l, 1000), 0);
+	assert_int_equal(a.fired, 2);
+	assert_true(ta.armed);
+	assert_int_equal(loop_run_once(l, 1000), 0);
+	assert_int_equal(a.fired, 3);
+	assert_false(ta.armed);
+
+	loop_timer_arm(l, &tb, 10);
+	loop_timer_disarm(l, &tb);
+	assert_int_equal(loop_run_once(l, 50), 0);
+	assert_int_equal(b.fired, 1);
 }
 
 int main(void)
@@ -573,6 +663,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mod_adds_a_watch_not_yet_added, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_twice_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_work, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_hooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
