@@ -42,6 +42,16 @@ void ctrio_set_stderr(struct ctr_stdio *st, int stderr_fd);
 /* Start/stop reading output (output is held back while the runtime creates). */
 void ctrio_start_output(struct ctr_stdio *st);
 
+/* Stops reading one output stream (STREAM_STDOUT is the PTY on a terminal)
+ * until it is resumed: the consumer's queue is full, and the container is
+ * held back by its own pipe or PTY filling up, while the loop and the other
+ * streams go on. Output already being read when the callback pauses is
+ * still delivered. */
+void ctrio_pause_output(struct ctr_stdio *st, enum stream_id stream, bool paused);
+/* Whether the stream may still deliver output (not at EOF, nor at EIO on a
+ * PTY without a slave for now). */
+bool ctrio_stream_open(struct ctr_stdio *st, enum stream_id stream);
+
 /* Non-blocking read of whatever the stderr pipe holds now, up to cap bytes
  * (the runtime's error text after a failed create). */
 size_t ctrio_read_stderr_now(struct ctr_stdio *st, char *out, size_t cap);

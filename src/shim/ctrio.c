@@ -35,6 +35,7 @@ struct out_src {
 	enum stream_id stream;
 	bool is_pty;
 	bool ended; /* EOF on a pipe (final), EIO on a PTY (until the next data) */
+	bool paused; /* the consumer has no room: not read until resumed */
 };
 
 struct ctr_stdio {
@@ -116,6 +117,16 @@ static void ctrio_update_in_interest(struct ctr_stdio *st)
 		diag_warn("stdio: epoll: %s", strerror(errno));
 }
 
+/* Watches o while output is on and o is not paused. An edge-triggered PTY
+ * added again is reported at once if it has data: nothing is missed. */
+static void ctrio_watch_out(struct ctr_stdio *st, struct out_src *o)
+{
+	if (!st->output_started || o->paused || o->w.fd < 0 || o->w.added)
+		return;
+	if (loop_add(st->loop, &o->w, EPOLLIN | (o->is_pty ? EPOLLET : 0)) < 0)
+		diag_err("stdio: epoll: %s", strerror(errno));
+}
+
 static void ctrio_add_out(struct ctr_stdio *st, int idx, int fd, enum stream_id stream, bool is_pty)
 {
 	struct out_src *o = &st->out[idx];
@@ -124,8 +135,7 @@ static void ctrio_add_out(struct ctr_stdio *st, int idx, int fd, enum stream_id 
 	o->is_pty = is_pty;
 	o->ended = false;
 	set_nonblock(fd, true);
-	if (st->output_started && loop_add(st->loop, &o->w, EPOLLIN | (is_pty ? EPOLLET : 0)) < 0)
-		diag_err("stdio: epoll: %s", strerror(errno));
+	ctrio_watch_out(st, o);
 }
 
 int ctrio_set_pty(struct ctr_stdio *st, int master_fd)
@@ -171,11 +181,34 @@ void ctrio_start_output(struct ctr_stdio *st)
 	if (st->output_started)
 		return;
 	st->output_started = true;
-	for (size_t i = 0; i < ARRAY_SIZE(st->out); i++) {
-		struct out_src *o = &st->out[i];
-		if (o->w.fd >= 0 && loop_add(st->loop, &o->w, EPOLLIN | (o->is_pty ? EPOLLET : 0)) < 0)
-			diag_err("stdio: epoll: %s", strerror(errno));
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(st->out); i++)
+		ctrio_watch_out(st, &st->out[i]);
+}
+
+static struct out_src *ctrio_src(struct ctr_stdio *st, enum stream_id stream)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(st->out); i++)
+		if (st->out[i].w.fd >= 0 && st->out[i].stream == stream)
+			return &st->out[i];
+	return NULL;
+}
+
+void ctrio_pause_output(struct ctr_stdio *st, enum stream_id stream, bool paused)
+{
+	struct out_src *o = ctrio_src(st, stream);
+	if (o == NULL || o->paused == paused)
+		return;
+	o->paused = paused;
+	if (paused)
+		loop_del(st->loop, &o->w);
+	else
+		ctrio_watch_out(st, o);
+}
+
+bool ctrio_stream_open(struct ctr_stdio *st, enum stream_id stream)
+{
+	struct out_src *o = ctrio_src(st, stream);
+	return o != NULL && !o->ended;
 }
 
 size_t ctrio_read_stderr_now(struct ctr_stdio *st, char *out, size_t cap)
@@ -255,12 +288,14 @@ static void ctrio_out_cb(struct watch *w, uint32_t events)
 		}
 		off += (size_t)n;
 		more = true;
+		if (o->paused)
+			break; /* the consumer took this chunk and wants no more now */
 		if (!o->is_pty && (size_t)n < CTRIO_READ_SIZE)
 			break; /* level-triggered pipes are reported again if more comes */
 	}
 	ctrio_burst_done(st);
 	/* Stopped early to stay fair: an edge-triggered source must be resumed. */
-	if (more && o->is_pty && o->w.fd >= 0)
+	if (more && o->is_pty && o->w.fd >= 0 && !o->paused)
 		loop_again(st->loop, &o->w);
 }
 
@@ -402,8 +437,9 @@ bool ctrio_drain(struct ctr_stdio *st)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(st->out); i++) {
 		struct out_src *o = &st->out[i];
-		/* Bounded: a writer that never stops must not keep the shim here. */
-		for (int reads = 0; o->w.fd >= 0 && reads < 4096; reads++) {
+		/* Bounded: a writer that never stops must not keep the shim here;
+		 * a paused source waits for its consumer. */
+		for (int reads = 0; o->w.fd >= 0 && !o->paused && reads < 4096; reads++) {
 			ssize_t n = ctrio_read_at(st, o, 0);
 			ctrio_burst_done(st);
 			if (n <= 0)

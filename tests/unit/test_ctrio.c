@@ -32,6 +32,8 @@ struct rec {
 	size_t len[2];
 	int chunks;
 	int rooms;
+	struct ctr_stdio *st;
+	size_t pause_at; /* pause stdout once this much has come (0: never) */
 };
 
 static void on_output(void *ctx, const struct output_chunk *c)
@@ -45,6 +47,8 @@ static void on_output(void *ctx, const struct output_chunk *c)
 	memcpy(r->out[i] + r->len[i], c->data, c->len);
 	r->len[i] += c->len;
 	r->chunks++;
+	if (r->pause_at > 0 && i == 0 && r->len[0] >= r->pause_at)
+		ctrio_pause_output(r->st, STREAM_STDOUT, true);
 }
 
 static void on_room(void *ctx)
@@ -69,6 +73,7 @@ static int setup(void **state)
 		return -1;
 	struct ctrio_callbacks cb = {.output = on_output, .input_room = on_room, .ctx = f->rec};
 	f->st = ctrio_new(f->loop, &cb);
+	f->rec->st = f->st;
 	*state = f;
 	return 0;
 }
@@ -318,7 +323,64 @@ static void test_no_spin_after_stdin_closed(void **state)
 		fail_msg("the loop woke up %d times out of 5 with nothing to do (busy spin)", early);
 }
 
+/* A paused stream is not read, by the loop or by a drain, until it is
+ * resumed; the chunk that was being read when the consumer paused is still
+ * delivered; the other stream goes on meanwhile; nothing is lost. */
+static void test_pause_output(void **state)
+{
+	struct fx *f = *state;
+	int o[2], e[2];
+	assert_int_equal(pipe2(o, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(e, O_CLOEXEC), 0);
+	ctrio_set_pipes(f->st, o[0], e[0], -1);
+	ctrio_start_output(f->st);
+	f->rec->pause_at = 1;
+	assert_int_equal(write(o[1], "first", 5), 5);
+	pump_until_len(f, 0, 5);
+	assert_int_equal(write(o[1], "second", 6), 6);
+	assert_int_equal(write(e[1], "err", 3), 3);
+	pump_until_len(f, 1, 3);
+	pump(f, 5);
+	assert_false(ctrio_drain(f->st));
+	assert_int_equal(f->rec->len[0], 5);
+	assert_true(ctrio_stream_open(f->st, STREAM_STDOUT));
+
+	f->rec->pause_at = 0;
+	ctrio_pause_output(f->st, STREAM_STDOUT, false);
+	pump_until_len(f, 0, 11);
+	assert_memory_equal(f->rec->out[0], "firstsecond", 11);
+	close(o[1]);
+	for (int i = 0; i < 100 && ctrio_stream_open(f->st, STREAM_STDOUT); i++)
+		assert_int_equal(loop_run_once(f->loop, 10), 0);
+	assert_false(ctrio_stream_open(f->st, STREAM_STDOUT));
+	assert_true(ctrio_stream_open(f->st, STREAM_STDERR));
+	close(e[1]);
+}
+
 /* ------------------------------------------------------------ PTY */
+
+/* An edge-triggered PTY paused with data waiting, and more written while it
+ * is paused: resuming delivers all of it without a new edge. */
+static void test_pty_pause_resume(void **state)
+{
+	struct fx *f = *state;
+	int m, s;
+	assert_int_equal(openpty(&m, &s, NULL, NULL, NULL), 0);
+	struct termios t;
+	assert_int_equal(tcgetattr(s, &t), 0);
+	cfmakeraw(&t);
+	assert_int_equal(tcsetattr(s, TCSANOW, &t), 0);
+	assert_int_equal(ctrio_set_pty(f->st, m), 0);
+	ctrio_start_output(f->st);
+	ctrio_pause_output(f->st, STREAM_STDOUT, true);
+	assert_int_equal(write(s, "held", 4), 4);
+	pump(f, 5);
+	assert_int_equal(f->rec->len[0], 0);
+	ctrio_pause_output(f->st, STREAM_STDOUT, false);
+	pump_until_len(f, 0, 4);
+	assert_memory_equal(f->rec->out[0], "held", 4);
+	close(s);
+}
 
 static void test_pty_output_and_hup(void **state)
 {
@@ -442,6 +504,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_input_after_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_stdin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_spin_after_stdin_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pty_pause_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pty_output_and_hup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pty_input_and_size_before_pty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_spin_after_pty_slave_closed, setup, teardown),
