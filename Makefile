@@ -46,7 +46,7 @@ MAIN_containerd-shim-ptyshim-v1 := ctrd
 
 PROGRAMS   := ptyshim ptyshim-attach ptyshim-logs containerd-shim-ptyshim-v1
 FOLDERS    := base logfmt screen shim client attach logs ctrd
-ALL_LIBS   := shim attach logs client screen logfmt base
+ALL_LIBS   := ctrd shim attach logs client screen logfmt base
 TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm -ltsm -lsystemd -pthread
 
 lib        = $(BUILD)/lib$(1).a

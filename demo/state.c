@@ -32,24 +32,6 @@ bool file_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-int mkdir_p(const char *path, mode_t mode)
-{
-	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	int rc = mkdir(p, mode);
-	free(p);
-	return rc < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;

@@ -47,8 +47,6 @@ char *name_auto(const struct state *s);
 struct words state_ctr_names(const struct state *s);
 
 bool file_exists(const char *path);
-/* mkdir -p; 0 or -1 with errno. */
-int mkdir_p(const char *path, mode_t mode);
 /* rm -rf, warning about what cannot be removed. */
 void rm_rf(const char *path);
 

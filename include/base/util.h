@@ -61,6 +61,10 @@ int write_decimal_file(const char *path, long long value);
  * access mode (O_WRONLY or O_RDWR) and extras such as O_TRUNC. */
 int open_log_file(const char *path, int flags);
 
+/* mkdir -p: path and its missing parents, each made with mode; 0 when
+ * path is a directory at the end, else -1 with errno. */
+int mkdir_p(const char *path, mode_t mode);
+
 /* Read a whole small file (up to max bytes) into a NUL-terminated malloc'd buffer. */
 char *read_small_file(const char *path, size_t max, size_t *len_out);
 

@@ -234,6 +234,32 @@ int open_log_file(const char *path, int flags)
 	return fd;
 }
 
+int mkdir_p(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+	for (char *s = p + 1; *s && rc == 0; s++) {
+		if (*s != '/' || s[-1] == '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, mode) < 0) {
+		/* There already, or a file in the way. */
+		struct stat st;
+		if (errno != EEXIST)
+			rc = -1;
+		else if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			rc = -1;
+		}
+	}
+	free(p);
+	return rc;
+}
+
 char *read_small_file(const char *path, size_t max, size_t *len_out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
