@@ -32,12 +32,12 @@ USES_ptyshim        := shim screen logfmt base
 USES_ptyshim-attach := attach client screen base
 USES_ptyshim-logs   := logs client screen logfmt base
 USES_ptyman         := client screen base
-USES_containerd-shim-ptyshim-v1 := ctrd ctrdpb shim base
+USES_containerd-shim-ptyshim-v1 := ctrd ctrdpb shim screen base
 LIBS_ptyshim        := -lutil -ltsm -pthread
 LIBS_ptyshim-attach := -lreadline -ljson-c
 LIBS_ptyshim-logs   := -ljson-c -lm -ltsm
 LIBS_ptyman         := -lreadline -ljson-c -lutil
-LIBS_containerd-shim-ptyshim-v1 := -lprotobuf-c
+LIBS_containerd-shim-ptyshim-v1 := -lprotobuf-c -ltsm
 # Where each program's main lives.
 MAIN_ptyshim        := shim
 MAIN_ptyshim-attach := attach

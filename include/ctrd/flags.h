@@ -2,7 +2,9 @@
  * syntax (-name value, -name=value, --name value; bool flags alone):
  *   -namespace NS -address ADDR -publish-binary BIN [-debug] -id ID
  *   [-bundle DIR] [-socket PATH] [-v] ACTION
- * ACTION is start, delete, or nothing (serve, as the daemonized shim). */
+ * ACTION is start, delete, or nothing (serve, as the daemonized shim).
+ * -publish-binary is taken and not used: events go to containerd over
+ * ttrpc (ctrd/publish.h), as its own shims send them since 1.5. */
 #ifndef PTYSHIM_CTRD_FLAGS_H
 #define PTYSHIM_CTRD_FLAGS_H
 

@@ -41,7 +41,8 @@ struct outfifo_callbacks {
 };
 
 /* path: a fifo, a file, or file://PATH (made, with its directory, when
- * missing). NULL with err set (errlen bytes) when it cannot be opened. */
+ * missing); other URIs (binary://, a logging program) are refused. NULL
+ * with err set (errlen bytes) when it cannot be opened. */
 struct outfifo *outfifo_open(struct loop *loop, const char *path, const struct outfifo_callbacks *cb, char *err,
 			     size_t errlen);
 /* Closes at once, dropping what is queued. NULL is fine. */
@@ -54,6 +55,8 @@ void outfifo_repaint(struct outfifo *f);
 /* The source ended: the fifo is closed (its reader sees the end) once the
  * queue is written. True when it is closed already. */
 bool outfifo_finish(struct outfifo *f);
+/* Byte-exact and above its high mark (until it is down to the low one). */
+bool outfifo_full(const struct outfifo *f);
 /* Bytes waiting in our queue (not those in the pipe). */
 size_t outfifo_queued(const struct outfifo *f);
 /* Closed (finished and flushed). */

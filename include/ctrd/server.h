@@ -16,10 +16,12 @@
 struct loop;
 struct ttrpc_server;
 
-/* Where a reply goes. */
+/* Where a reply goes, and by when (the request's ttrpc timeout, from its
+ * arrival on CLOCK_MONOTONIC; 0: none). */
 struct rpc_target {
 	uint64_t conn_id;
 	uint32_t stream_id;
+	int64_t deadline_ns;
 };
 
 typedef void (*rpc_handler)(void *ctx, const struct rpc_target *to, const Ttrpc__Request *req);

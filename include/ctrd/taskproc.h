@@ -1,19 +1,26 @@
 /* taskproc: one process of the task, the container's init (exec id "") or
- * an exec. Owns its stdio: containerd's fifos on one side and, on the other,
- * pipes or the PTY master (shim/ctrio) between them and the container.
- * Output is copied to the stdout/stderr fifos as ctrio reads it; the stdin
- * fifo is read only when epoll says so, so a writer that has not opened it
- * yet is never mistaken for an end. */
+ * an exec. Owns its stdio: containerd's fifos on one side and, on the
+ * other, pipes or the PTY master (shim/ctrio) between them and the
+ * container. Output goes out through outfifo (never waiting for a reader);
+ * a terminal's output also feeds a screen model (shim/ttyscreen), so a
+ * reader that fell behind, or a client that attaches (`ctr task attach`),
+ * gets the current screen. The stdin fifo is read only when epoll says so,
+ * so a writer that has not opened it yet is never mistaken for an end; a
+ * terminal's stdin fifo is held open for writing too, so one client
+ * leaving does not end the input of the next. */
 #ifndef PTYSHIM_CTRD_TASKPROC_H
 #define PTYSHIM_CTRD_TASKPROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include "base/loop.h"
 
 struct ctr_stdio;
+struct outfifo;
+struct ttyscreen;
 
 enum taskproc_state {
 	TASKPROC_CREATED,
@@ -32,8 +39,13 @@ struct taskproc {
 	enum taskproc_state state;
 	int exit_code;
 	struct timespec exited_at;
+	bool starting;         /* a start is under way: an exit waits for it */
+	bool exit_pending;     /* … and one came: its wait status */
+	int pending_status;
 	struct ctr_stdio *io;
-	int out_fifo, err_fifo, in_fifo;
+	struct outfifo *out, *err; /* err may be out (one file for both) */
+	struct ttyscreen *screen;
+	int in_fifo;
 	struct watch in_w;
 	int console_fd; /* listening; the PTY master arrives on it */
 	char *console_path;
@@ -51,11 +63,15 @@ int taskproc_prepare_stdio(struct taskproc *p, char *err, size_t errlen);
  * container's pipe ends, and starts copying. 0, or -1 with err set. */
 int taskproc_connect_stdio(struct taskproc *p, char *err, size_t errlen);
 
-/* The process ended with a waitpid status: copies what output is left and
- * closes the output fifos once the container's side has ended. */
+/* The process ended with a waitpid status. Its output keeps flowing until
+ * the container's side of its stdio ends; each fifo is closed then, once
+ * what is queued for it is out. */
 void taskproc_exited(struct taskproc *p, int wait_status);
 
 void taskproc_close_stdin(struct taskproc *p);
 void taskproc_resize(struct taskproc *p, unsigned rows, unsigned cols);
+/* A client may have (re)attached to a terminal: it gets the current screen
+ * after what is already on its way. */
+void taskproc_attached(struct taskproc *p);
 
 #endif

@@ -34,6 +34,8 @@
 #define PROG "containerd-shim-ptyshim-v1"
 #define SOCKET_DIR "/run/containerd/s"
 #define RUNC_ROOT "/run/containerd/runc"
+/* How long a leaving shim waits for containerd to take its last events. */
+#define PUBLISH_FLUSH_MS 3000
 
 struct shim {
 	struct shim_flags flags;
@@ -103,8 +105,7 @@ static void reap(struct shim *s)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (!publish_reaped(&s->task.pub, pid))
-			task_reaped(&s->task, pid, status);
+		task_reaped(&s->task, pid, status);
 }
 
 static void on_signal(struct watch *w, uint32_t events)
@@ -140,18 +141,33 @@ static int setup_loop(struct shim *s, int listen_fd)
 	return s->task.srv ? 0 : -1;
 }
 
+static void runc_setup(struct runc *rc, const struct shim_flags *f)
+{
+	rc->binary = getenv("PTYSHIM_CTRD_RUNC") ? getenv("PTYSHIM_CTRD_RUNC") : "runc";
+	rc->root = xasprintf("%s/%s", RUNC_ROOT, f->namespace);
+}
+
+/* containerd gives its shims the ttrpc address in TTRPC_ADDRESS; its own
+ * default is the grpc address with ".ttrpc" added. */
+static char *events_address(const struct shim_flags *f)
+{
+	const char *env = getenv("TTRPC_ADDRESS");
+	if (env && env[0])
+		return xstrdup(env);
+	return f->address && f->address[0] ? xasprintf("%s.ttrpc", f->address) : NULL;
+}
+
 static void task_setup(struct shim *s)
 {
 	struct task_service *ts = &s->task;
 	ts->loop = s->loop;
 	ts->id = s->flags.id;
 	ts->bundle = xstrdup(s->bundle);
-	ts->runc.binary = getenv("PTYSHIM_CTRD_RUNC") ? getenv("PTYSHIM_CTRD_RUNC") : "runc";
-	ts->runc.root = xasprintf("%s/%s", RUNC_ROOT, s->flags.namespace);
-	ts->runc.log = xasprintf("%s/log.json", s->bundle);
-	ts->pub.binary = s->flags.publish_binary;
-	ts->pub.address = s->flags.address;
-	ts->pub.namespace = s->flags.namespace;
+	runc_setup(&ts->runc, &s->flags);
+	jobs_init(&ts->jobs, s->loop, &ts->runc, ts);
+	char *address = events_address(&s->flags);
+	ts->pub = publisher_new(s->loop, address, s->flags.namespace);
+	free(address);
 }
 
 static int serve(struct shim *s, int listen_fd)
@@ -167,14 +183,16 @@ static int serve(struct shim *s, int listen_fd)
 			break;
 		}
 	task_teardown(&s->task);
-	publish_flush(&s->task.pub);
+	/* The socket goes first: containerd must not take a shim that is
+	 * leaving for one that serves. */
 	server_free(s->task.srv);
 	unlink(s->socket_path);
+	publisher_flush(s->task.pub, PUBLISH_FLUSH_MS);
+	publisher_free(s->task.pub);
 	loop_del(s->loop, &s->sig_w);
 	close_fd(&s->sig_fd);
 	loop_free(s->loop);
 	free(s->task.runc.root);
-	free(s->task.runc.log);
 	return 0;
 }
 
@@ -225,14 +243,11 @@ static void remove_dead_socket(const struct shim *s)
 
 static int cmd_delete(struct shim *s)
 {
-	struct runc rc = {
-		.binary = getenv("PTYSHIM_CTRD_RUNC") ? getenv("PTYSHIM_CTRD_RUNC") : "runc",
-		.root = xasprintf("%s/%s", RUNC_ROOT, s->flags.namespace),
-		.log = xasprintf("%s/log.json", s->bundle),
-	};
+	struct runc rc;
+	runc_setup(&rc, &s->flags);
 	char err[512];
-	const char *args[] = { "delete", "--force", s->flags.id, NULL };
-	if (runc_call(&rc, args, (int[3]){ -1, -1, -1 }, err, sizeof(err)) < 0)
+	const char *args[] = {"delete", "--force", s->flags.id, NULL};
+	if (runc_run(&rc, args, err, sizeof(err)) < 0)
 		diag_warn("delete %s: %s", s->flags.id, err);
 	char *rootfs = xasprintf("%s/rootfs", s->bundle);
 	if (mounts_remove(rootfs) < 0)
@@ -253,7 +268,6 @@ static int cmd_delete(struct shim *s)
 	free(out);
 	free(rootfs);
 	free(rc.root);
-	free(rc.log);
 	return ok == 0 ? 0 : 1;
 }
 

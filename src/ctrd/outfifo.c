@@ -211,6 +211,11 @@ static int open_target(struct outfifo *f, const char *path)
 struct outfifo *outfifo_open(struct loop *loop, const char *path, const struct outfifo_callbacks *cb, char *err,
 			     size_t errlen)
 {
+	const char *scheme_end = strstr(path, "://");
+	if (scheme_end && strncmp(path, FILE_SCHEME, strlen(FILE_SCHEME)) != 0) {
+		snprintf(err, errlen, "%s: only fifos, files and file:// URIs are supported", path);
+		return NULL;
+	}
 	struct outfifo *f = xcalloc(1, sizeof(*f));
 	f->loop = loop;
 	f->cb = *cb;
@@ -293,6 +298,11 @@ bool outfifo_finish(struct outfifo *f)
 		flush(f);
 	}
 	return f->closed;
+}
+
+bool outfifo_full(const struct outfifo *f)
+{
+	return f->full;
 }
 
 size_t outfifo_queued(const struct outfifo *f)

@@ -14,6 +14,8 @@
 #include "base/util.h"
 
 #define MAX_ARGS 32
+/* runc's log says little; a call that writes more is cut to its end. */
+#define LOG_MAX (1u << 20)
 
 /* In the child: stdio in place, cloexec cleared on it; never returns. */
 static void exec_runc(const char *const *argv, const int stdio[3])
@@ -34,13 +36,28 @@ static void exec_runc(const char *const *argv, const int stdio[3])
 	_exit(127);
 }
 
-/* The "msg" of the last JSON line in runc's log, or its raw last line. */
-static void last_log_message(const char *path, char *out, size_t cap)
+/* The memfd's bytes (at most max, its end), NUL-terminated, or NULL. */
+static char *memfd_text(int fd, size_t max)
 {
-	size_t len;
-	char *s = read_small_file(path, 1 << 20, &len);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return NULL;
+	size_t len = (size_t)st.st_size;
+	off_t from = len > max ? (off_t)(len - max) : 0;
+	len -= (size_t)from;
+	char *s = xmalloc(len + 1);
+	ssize_t n = pread(fd, s, len, from);
+	s[n > 0 ? n : 0] = '\0';
+	return s;
+}
+
+/* The "msg" of the last JSON line in runc's log, or its raw last line. */
+static void last_log_message(int log_fd, char *out, size_t cap)
+{
+	char *s = memfd_text(log_fd, LOG_MAX);
 	if (!s || cap == 0)
 		goto done;
+	size_t len = strlen(s);
 	while (len > 0 && s[len - 1] == '\n')
 		s[--len] = '\0';
 	char *line = strrchr(s, '\n');
@@ -61,62 +78,80 @@ done:
 	free(s);
 }
 
-int runc_call(const struct runc *rc, const char *const *args, const int stdio[3], char *err, size_t errlen)
+static void call_release(struct runc_call *call)
 {
-	const char *argv[MAX_ARGS] = { rc->binary, "--root", rc->root, "--log", rc->log, "--log-format", "json" };
+	close_fd(&call->log_fd);
+	close_fd(&call->out_fd);
+	call->pid = 0;
+}
+
+static int call_fail(struct runc_call *call, char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(errno));
+	call_release(call);
+	return -1;
+}
+
+int runc_start(const struct runc *rc, const char *const *args, const int stdio[3], bool capture,
+	       struct runc_call *call, char *err, size_t errlen)
+{
+	*call = (struct runc_call){.log_fd = -1, .out_fd = -1};
+	snprintf(call->what, sizeof(call->what), "%s", args[0]);
+	call->log_fd = memfd_create("runc-log", MFD_CLOEXEC);
+	if (call->log_fd < 0)
+		return call_fail(call, err, errlen, "runc log: memfd");
+	if (capture && (call->out_fd = memfd_create("runc-output", MFD_CLOEXEC)) < 0)
+		return call_fail(call, err, errlen, "runc output: memfd");
+	/* runc opens its log by name: the memfd through our /proc entry. */
+	char log_path[64];
+	snprintf(log_path, sizeof(log_path), "/proc/%d/fd/%d", (int)getpid(), call->log_fd);
+	const char *argv[MAX_ARGS] = {rc->binary, "--root", rc->root, "--log", log_path, "--log-format", "json"};
 	size_t n = 7;
 	for (size_t i = 0; args[i]; i++) {
 		if (n + 1 >= MAX_ARGS) {
-			snprintf(err, errlen, "runc: too many arguments");
-			return -1;
+			errno = E2BIG;
+			return call_fail(call, err, errlen, "runc");
 		}
 		argv[n++] = args[i];
 	}
 	argv[n] = NULL;
-	/* Only this call's messages, so a failure is described by its own. */
-	if (truncate(rc->log, 0) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "runc log %s: %s", rc->log, strerror(errno));
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork runc: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0)
-		exec_runc(argv, stdio);
-	int status;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "wait for runc: %s", strerror(errno));
-			return -1;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	err[0] = '\0';
-	last_log_message(rc->log, err, errlen);
-	if (!err[0])
-		snprintf(err, errlen, "runc %s failed with status %d", args[0], child_exit_code(status));
-	return -1;
+	int fds[3] = {stdio[0], capture ? call->out_fd : stdio[1], stdio[2]};
+	call->pid = fork();
+	if (call->pid < 0)
+		return call_fail(call, err, errlen, "fork runc");
+	if (call->pid == 0)
+		exec_runc(argv, fds);
+	return 0;
 }
 
-int runc_output(const struct runc *rc, const char *const *args, char **out, char *err, size_t errlen)
+int runc_finish(struct runc_call *call, int wait_status, char **out, char *err, size_t errlen)
 {
-	*out = NULL;
-	int fd = memfd_create("runc-output", MFD_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "memfd: %s", strerror(errno));
+	int rc = 0;
+	if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+		err[0] = '\0';
+		last_log_message(call->log_fd, err, errlen);
+		if (!err[0])
+			snprintf(err, errlen, "runc %s failed with status %d", call->what,
+				 child_exit_code(wait_status));
+		rc = -1;
+	}
+	if (out)
+		*out = rc == 0 ? memfd_text(call->out_fd, SIZE_MAX - 1) : NULL;
+	call_release(call);
+	return rc;
+}
+
+int runc_run(const struct runc *rc, const char *const *args, char *err, size_t errlen)
+{
+	struct runc_call call;
+	if (runc_start(rc, args, (int[3]){-1, -1, -1}, false, &call, err, errlen) < 0)
 		return -1;
+	int status;
+	while (waitpid(call.pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			int rc_err = call_fail(&call, err, errlen, "wait for runc");
+			return rc_err;
+		}
 	}
-	int status = runc_call(rc, args, (int[3]){ -1, fd, -1 }, err, errlen);
-	struct stat st;
-	if (status == 0 && fstat(fd, &st) == 0) {
-		size_t len = (size_t)st.st_size;
-		*out = xmalloc(len + 1);
-		ssize_t n = pread(fd, *out, len, 0);
-		(*out)[n > 0 ? n : 0] = '\0';
-	}
-	close_fd(&fd);
-	return status;
+	return runc_finish(&call, status, NULL, err, errlen);
 }

@@ -1,6 +1,7 @@
 #include "ctrd/server.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,10 @@ static bool conn_handle_frame(struct conn *c, const struct ttrpc_frame *f)
 		send_reply(c, f->stream_id, RPC_INVALID_ARGUMENT, "ttrpc: malformed request", NULL, 0);
 		return false;
 	}
-	struct rpc_target to = { .conn_id = c->id, .stream_id = f->stream_id };
+	struct rpc_target to = {.conn_id = c->id, .stream_id = f->stream_id};
+	int64_t now = mono_ns();
+	if (req->timeout_nano > 0 && req->timeout_nano < INT64_MAX - now)
+		to.deadline_ns = now + req->timeout_nano;
 	uint64_t id = c->id;
 	struct ttrpc_server *srv = c->srv;
 	srv->handler(srv->ctx, &to, req);

@@ -26,7 +26,8 @@ struct waiter {
 	char *exec_id;
 };
 
-typedef void (*method_fn)(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg);
+/* Answers at once, or hands msg to a job (then returns true: the job owns it). */
+typedef bool (*method_fn)(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg);
 
 struct method {
 	const char *name;
@@ -59,10 +60,15 @@ __attribute__((format(printf, 4, 5))) static void reply_err(struct task_service 
 	server_reply(ts->srv, to, code, msg, NULL, 0);
 }
 
+static const char *proc_name(const struct task_service *ts, const struct taskproc *p)
+{
+	return p->exec_id[0] ? p->exec_id : ts->id;
+}
+
 static struct taskproc *find_proc(struct task_service *ts, const char *exec_id)
 {
 	for (struct taskproc *p = ts->procs; p; p = p->next)
-		if (strcmp(p->exec_id, exec_id) == 0)
+		if (strcmp(p->exec_id, exec_id ? exec_id : "") == 0)
 			return p;
 	return NULL;
 }
@@ -70,7 +76,7 @@ static struct taskproc *find_proc(struct task_service *ts, const char *exec_id)
 /* The process a request names, or a NOT_FOUND answer and NULL. */
 static struct taskproc *need_proc(struct task_service *ts, const struct rpc_target *to, const char *exec_id)
 {
-	struct taskproc *p = find_proc(ts, exec_id ? exec_id : "");
+	struct taskproc *p = find_proc(ts, exec_id);
 	if (!p)
 		reply_err(ts, to, RPC_NOT_FOUND, "process %s does not exist", exec_id && exec_id[0] ? exec_id : ts->id);
 	return p;
@@ -84,7 +90,7 @@ static struct taskproc *need_proc_state(struct task_service *ts, const struct rp
 {
 	struct taskproc *p = need_proc(ts, to, exec_id);
 	if (p && (p->state == want) != in_state) {
-		reply_err(ts, to, RPC_FAILED_PRECONDITION, "process %s %s", p->exec_id[0] ? p->exec_id : ts->id, why);
+		reply_err(ts, to, RPC_FAILED_PRECONDITION, "process %s %s", proc_name(ts, p), why);
 		return NULL;
 	}
 	return p;
@@ -112,6 +118,73 @@ static char *bundle_file(const struct task_service *ts, const char *name)
 {
 	return xasprintf("%s/%s", ts->bundle, name);
 }
+
+/* ------------------------------------------------------------ exits */
+
+static void answer_waiters(struct task_service *ts, const struct taskproc *p);
+
+static void publish_exit(struct task_service *ts, const struct taskproc *p)
+{
+	Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
+	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
+	ev.container_id = (char *)ts->id;
+	ev.id = (char *)proc_name(ts, p);
+	ev.pid = (uint32_t)p->pid;
+	ev.exit_status = (uint32_t)p->exit_code;
+	ev.exited_at = &at;
+	publish_event(ts->pub, "/tasks/exit", "containerd.events.TaskExit", &ev.base);
+}
+
+static void process_exited(struct task_service *ts, struct taskproc *p, int wait_status)
+{
+	taskproc_exited(p, wait_status);
+	publish_exit(ts, p);
+	answer_waiters(ts, p);
+}
+
+/* An exit that came while the process was being started is reported
+ * right after its start. */
+static void deliver_pending_exit(struct task_service *ts, struct taskproc *p)
+{
+	if (!p->exit_pending)
+		return;
+	p->exit_pending = false;
+	process_exited(ts, p, p->pending_status);
+}
+
+/* The pid runc wrote; an exit of it that came meanwhile is kept pending. */
+static int read_pid(struct task_service *ts, struct taskproc *p, char *err)
+{
+	char *path = xasprintf("%s/%s.pid", ts->bundle, p->exec_id[0] ? p->exec_id : "init");
+	p->pid = runtime_read_pid(path);
+	int rc = 0;
+	if (p->pid <= 0) {
+		snprintf(err, ERR_LEN, "read %s: %s", path, strerror(errno));
+		rc = -1;
+	} else if (jobs_claim_exit(&ts->jobs, p->pid, &p->pending_status)) {
+		p->exit_pending = true;
+	}
+	free(path);
+	return rc;
+}
+
+/* Fills the arguments every create and exec shares, after the first n. */
+static void spawn_args(struct task_service *ts, struct taskproc *p, struct runc_step *step, size_t n)
+{
+	snprintf(step->pid_file, sizeof(step->pid_file), "%s/%s.pid", ts->bundle, p->exec_id[0] ? p->exec_id : "init");
+	step->args[n++] = "--pid-file";
+	step->args[n++] = step->pid_file;
+	if (p->terminal) {
+		step->args[n++] = "--console-socket";
+		step->args[n++] = p->console_path;
+	}
+	step->args[n++] = ts->id;
+	step->args[n] = NULL;
+	for (int i = 0; i < 3; i++)
+		step->stdio[i] = p->child_fds[i];
+}
+
+/* ------------------------------------------------------------ Create */
 
 static int mount_rootfs(struct task_service *ts, const Containerd__Task__V2__CreateTaskRequest *req, char *err)
 {
@@ -141,32 +214,6 @@ static void unmount_rootfs(struct task_service *ts)
 	ts->rootfs = NULL;
 }
 
-/* runc create or exec with the process's stdio; sets p->pid. */
-static int runc_spawn(struct task_service *ts, struct taskproc *p, const char **args, size_t n, char *err)
-{
-	char *pid_file = xasprintf("%s/%s.pid", ts->bundle, p->exec_id[0] ? p->exec_id : "init");
-	args[n++] = "--pid-file";
-	args[n++] = pid_file;
-	if (p->terminal) {
-		args[n++] = "--console-socket";
-		args[n++] = p->console_path;
-	}
-	args[n++] = ts->id;
-	args[n] = NULL;
-	int rc = runc_call(&ts->runc, args, p->child_fds, err, ERR_LEN);
-	if (rc == 0) {
-		p->pid = runtime_read_pid(pid_file);
-		if (p->pid < 0) {
-			snprintf(err, ERR_LEN, "read %s: %s", pid_file, strerror(errno));
-			rc = -1;
-		}
-	}
-	if (rc == 0)
-		rc = taskproc_connect_stdio(p, err, ERR_LEN);
-	free(pid_file);
-	return rc;
-}
-
 static void publish_create(struct task_service *ts, const Containerd__Task__V2__CreateTaskRequest *req,
 			   const struct taskproc *p)
 {
@@ -182,29 +229,81 @@ static void publish_create(struct task_service *ts, const Containerd__Task__V2__
 	ev.rootfs = req->rootfs;
 	ev.io = &io;
 	ev.pid = (uint32_t)p->pid;
-	publish_event(&ts->pub, "/tasks/create", "containerd.events.TaskCreate", &ev.base);
+	publish_event(ts->pub, "/tasks/create", "containerd.events.TaskCreate", &ev.base);
 }
 
-static void m_create(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+/* After a failed create that runc itself got through: the container runc
+ * made goes, the rootfs with it. Nobody waits for the answer. */
+static bool begin_cleanup(void *ctx, struct job *j, struct runc_step *step)
 {
-	const Containerd__Task__V2__CreateTaskRequest *req = (const void *)msg;
+	struct task_service *ts = ctx;
+	(void)j;
+	const char *args[] = {"delete", "--force", ts->id, NULL};
+	memcpy(step->args, args, sizeof(args));
+	return true;
+}
+
+static void end_cleanup(void *ctx, struct job *j, const struct job_result *r)
+{
+	struct task_service *ts = ctx;
+	(void)j;
+	if (r->rc < 0)
+		diag_warn("delete %s after a failed create: %s", ts->id, r->err);
+	unmount_rootfs(ts);
+}
+
+static const struct job_kind cleanup_job = {"delete", begin_cleanup, end_cleanup, false, false};
+
+static bool begin_create(void *ctx, struct job *j, struct runc_step *step)
+{
+	struct task_service *ts = ctx;
+	const Containerd__Task__V2__CreateTaskRequest *req = (const void *)j->msg;
 	char err[ERR_LEN];
-	if (find_proc(ts, "")) {
-		reply_err(ts, to, RPC_ALREADY_EXISTS, "task %s already exists", ts->id);
-		return;
-	}
+	ts->creating = false; /* again true below, once runc has its turn */
 	free(ts->bundle);
 	ts->bundle = xstrdup(req->bundle);
 	if (mount_rootfs(ts, req, err) < 0) {
-		reply_err(ts, to, RPC_INTERNAL, "%s", err);
-		return;
+		reply_err(ts, &j->to, RPC_INTERNAL, "%s", err);
+		return false;
 	}
 	struct taskproc *p = taskproc_new(ts->loop, "", req->terminal, req->stdin, req->stdout, req->stderr);
-	const char *args[16] = { "create", "--bundle", ts->bundle };
-	if (taskproc_prepare_stdio(p, err, sizeof(err)) < 0 || runc_spawn(ts, p, args, 3, err) < 0) {
+	if (taskproc_prepare_stdio(p, err, sizeof(err)) < 0) {
 		taskproc_free(p);
 		unmount_rootfs(ts);
-		reply_err(ts, to, RPC_UNKNOWN, "create %s: %s", ts->id, err);
+		reply_err(ts, &j->to, RPC_UNKNOWN, "create %s: %s", ts->id, err);
+		return false;
+	}
+	j->proc = p;
+	ts->creating = true;
+	step->args[0] = "create";
+	step->args[1] = "--bundle";
+	step->args[2] = ts->bundle;
+	spawn_args(ts, p, step, 3);
+	return true;
+}
+
+static void end_create(void *ctx, struct job *j, const struct job_result *r)
+{
+	struct task_service *ts = ctx;
+	const Containerd__Task__V2__CreateTaskRequest *req = (const void *)j->msg;
+	struct taskproc *p = j->proc;
+	char err[ERR_LEN];
+	ts->creating = false;
+	int rc = r->rc;
+	snprintf(err, sizeof(err), "%s", r->err ? r->err : "");
+	if (rc == 0 && (read_pid(ts, p, err) < 0 || taskproc_connect_stdio(p, err, sizeof(err)) < 0))
+		rc = -1;
+	if (rc < 0) {
+		if (r->rc == 0) { /* runc made the container: it goes */
+			if (p->pid > 0)
+				kill(p->pid, SIGKILL);
+			struct rpc_target nobody = {0};
+			jobs_submit(&ts->jobs, &cleanup_job, &nobody, NULL, true);
+		} else {
+			unmount_rootfs(ts);
+		}
+		taskproc_free(p);
+		reply_err(ts, &j->to, r->rc < 0 ? r->code : RPC_UNKNOWN, "create %s: %s", ts->id, err);
 		return;
 	}
 	p->next = ts->procs;
@@ -212,16 +311,25 @@ static void m_create(struct task_service *ts, const struct rpc_target *to, const
 	publish_create(ts, req, p);
 	Containerd__Task__V2__CreateTaskResponse resp = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
 	resp.pid = (uint32_t)p->pid;
-	reply_msg(ts, to, &resp.base);
+	reply_msg(ts, &j->to, &resp.base);
+	deliver_pending_exit(ts, p);
 }
 
-static int start_exec(struct task_service *ts, struct taskproc *p, char *err)
+static const struct job_kind create_job = {"create", begin_create, end_create, false, true};
+
+static bool m_create(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
-	const char *args[16] = { "exec", "--process", p->spec_path, "--detach" };
-	if (taskproc_prepare_stdio(p, err, ERR_LEN) < 0)
-		return -1;
-	return runc_spawn(ts, p, args, 4, err);
+	if (find_proc(ts, "") || ts->creating) {
+		reply_err(ts, to, RPC_ALREADY_EXISTS, "task %s already exists", ts->id);
+		return false;
+	}
+	/* Taken now, so a second Create while this one waits is refused. */
+	ts->creating = true;
+	jobs_submit(&ts->jobs, &create_job, to, msg, false);
+	return true;
 }
+
+/* ------------------------------------------------------------ Start */
 
 static void publish_started(struct task_service *ts, const struct taskproc *p)
 {
@@ -230,35 +338,77 @@ static void publish_started(struct task_service *ts, const struct taskproc *p)
 		ev.container_id = (char *)ts->id;
 		ev.exec_id = p->exec_id;
 		ev.pid = (uint32_t)p->pid;
-		publish_event(&ts->pub, "/tasks/exec-started", "containerd.events.TaskExecStarted", &ev.base);
+		publish_event(ts->pub, "/tasks/exec-started", "containerd.events.TaskExecStarted", &ev.base);
 		return;
 	}
 	Containerd__Events__TaskStart ev = CONTAINERD__EVENTS__TASK_START__INIT;
 	ev.container_id = (char *)ts->id;
 	ev.pid = (uint32_t)p->pid;
-	publish_event(&ts->pub, "/tasks/start", "containerd.events.TaskStart", &ev.base);
+	publish_event(ts->pub, "/tasks/start", "containerd.events.TaskStart", &ev.base);
 }
 
-static void m_start(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static bool begin_start(void *ctx, struct job *j, struct runc_step *step)
 {
-	const Containerd__Task__V2__StartRequest *req = (const void *)msg;
+	struct task_service *ts = ctx;
+	const Containerd__Task__V2__StartRequest *req = (const void *)j->msg;
 	struct taskproc *p =
-		need_proc_state(ts, to, req->exec_id, true, TASKPROC_CREATED, "is not in the created state");
-	char err[ERR_LEN];
+		need_proc_state(ts, &j->to, req->exec_id, true, TASKPROC_CREATED, "is not in the created state");
 	if (!p)
-		return;
-	const char *args[] = { "start", ts->id, NULL };
-	int rc = p->exec_id[0] ? start_exec(ts, p, err) : runc_call(&ts->runc, args, (int[3]){ -1, -1, -1 }, err, ERR_LEN);
+		return false;
+	if (!p->exec_id[0]) {
+		step->args[0] = "start";
+		step->args[1] = ts->id;
+		step->args[2] = NULL;
+	} else {
+		char err[ERR_LEN];
+		if (taskproc_prepare_stdio(p, err, sizeof(err)) < 0) {
+			reply_err(ts, &j->to, RPC_UNKNOWN, "start %s: %s", p->exec_id, err);
+			return false;
+		}
+		const char *args[] = {"exec", "--process", p->spec_path, "--detach"};
+		memcpy(step->args, args, sizeof(args));
+		spawn_args(ts, p, step, ARRAY_SIZE(args));
+	}
+	p->starting = true;
+	j->proc = p;
+	return true;
+}
+
+static void end_start(void *ctx, struct job *j, const struct job_result *r)
+{
+	struct task_service *ts = ctx;
+	struct taskproc *p = j->proc;
+	char err[ERR_LEN];
+	p->starting = false;
+	int rc = r->rc;
+	snprintf(err, sizeof(err), "%s", r->err ? r->err : "");
+	if (rc == 0 && p->exec_id[0] && (read_pid(ts, p, err) < 0 || taskproc_connect_stdio(p, err, sizeof(err)) < 0)) {
+		if (p->pid > 0)
+			kill(p->pid, SIGKILL);
+		rc = -1;
+	}
 	if (rc < 0) {
-		reply_err(ts, to, RPC_UNKNOWN, "start %s: %s", ts->id, err);
+		reply_err(ts, &j->to, r->rc < 0 ? r->code : RPC_UNKNOWN, "start %s: %s", proc_name(ts, p), err);
+		deliver_pending_exit(ts, p);
 		return;
 	}
 	p->state = TASKPROC_RUNNING;
 	publish_started(ts, p);
 	Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
 	resp.pid = (uint32_t)p->pid;
-	reply_msg(ts, to, &resp.base);
+	reply_msg(ts, &j->to, &resp.base);
+	deliver_pending_exit(ts, p);
 }
+
+static const struct job_kind start_job = {"start", begin_start, end_start, false, true};
+
+static bool m_start(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
+{
+	jobs_submit(&ts->jobs, &start_job, to, msg, false);
+	return true;
+}
+
+/* ------------------------------------------------------------ State, Wait */
 
 static Containerd__V1__Types__Status status_of(const struct task_service *ts, const struct taskproc *p)
 {
@@ -275,15 +425,15 @@ static Containerd__V1__Types__Status status_of(const struct task_service *ts, co
 	return CONTAINERD__V1__TYPES__STATUS__UNKNOWN;
 }
 
-static void m_state(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static bool m_state(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__StateRequest *req = (const void *)msg;
 	struct taskproc *p = need_proc(ts, to, req->exec_id);
 	if (!p)
-		return;
+		return false;
 	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
 	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
-	resp.id = p->exec_id[0] ? p->exec_id : (char *)ts->id;
+	resp.id = (char *)proc_name(ts, p);
 	resp.bundle = ts->bundle ? ts->bundle : "";
 	resp.pid = p->pid > 0 ? (uint32_t)p->pid : 0;
 	resp.status = status_of(ts, p);
@@ -297,6 +447,7 @@ static void m_state(struct task_service *ts, const struct rpc_target *to, const 
 		resp.exited_at = &at;
 	}
 	reply_msg(ts, to, &resp.base);
+	return false;
 }
 
 static void reply_wait(struct task_service *ts, const struct rpc_target *to, const struct taskproc *p)
@@ -308,51 +459,107 @@ static void reply_wait(struct task_service *ts, const struct rpc_target *to, con
 	reply_msg(ts, to, &resp.base);
 }
 
-static void m_wait(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+/* Wait is what every client that (re)attaches asks first (`ctr task
+ * attach`, containerd's CRI plugin after a restart): a terminal process
+ * then repaints its screen for it. */
+static bool m_wait(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__WaitRequest *req = (const void *)msg;
 	struct taskproc *p = need_proc(ts, to, req->exec_id);
 	if (!p)
-		return;
+		return false;
 	if (p->state == TASKPROC_STOPPED) {
 		reply_wait(ts, to, p);
-		return;
+		return false;
 	}
+	taskproc_attached(p);
 	struct waiter *w = xcalloc(1, sizeof(*w));
 	w->to = *to;
 	w->exec_id = xstrdup(p->exec_id);
 	w->next = ts->waiters;
 	ts->waiters = w;
+	return false;
 }
 
-static void m_kill(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static void answer_waiters(struct task_service *ts, const struct taskproc *p)
+{
+	struct waiter **pp = &ts->waiters;
+	while (*pp) {
+		struct waiter *w = *pp;
+		if (strcmp(w->exec_id, p->exec_id) != 0) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		reply_wait(ts, &w->to, p);
+		free(w->exec_id);
+		free(w);
+	}
+}
+
+/* ------------------------------------------------------------ Kill */
+
+static bool begin_kill(void *ctx, struct job *j, struct runc_step *step)
+{
+	struct task_service *ts = ctx;
+	const Containerd__Task__V2__KillRequest *req = (const void *)j->msg;
+	struct taskproc *p = need_proc(ts, &j->to, "");
+	if (!p)
+		return false;
+	if (p->state == TASKPROC_STOPPED) {
+		reply_err(ts, &j->to, RPC_NOT_FOUND, "process already finished");
+		return false;
+	}
+	snprintf(step->signal, sizeof(step->signal), "%u", req->signal);
+	size_t n = 0;
+	step->args[n++] = "kill";
+	if (req->all)
+		step->args[n++] = "--all";
+	step->args[n++] = ts->id;
+	step->args[n++] = step->signal;
+	step->args[n] = NULL;
+	j->proc = p;
+	return true;
+}
+
+static void end_kill(void *ctx, struct job *j, const struct job_result *r)
+{
+	struct task_service *ts = ctx;
+	struct taskproc *p = j->proc;
+	if (r->rc == 0)
+		reply_empty(ts, &j->to);
+	else if (p->state == TASKPROC_STOPPED) /* it ended meanwhile, as the Go shim says it */
+		reply_err(ts, &j->to, RPC_NOT_FOUND, "process already finished");
+	else
+		reply_err(ts, &j->to, r->code, "kill %s: %s", ts->id, r->err);
+}
+
+static const struct job_kind kill_job = {"kill", begin_kill, end_kill, false, false};
+
+/* An exec is signalled at once; the container's init through runc (which
+ * knows its cgroup for --all). */
+static bool m_kill(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__KillRequest *req = (const void *)msg;
+	if (!req->exec_id || !req->exec_id[0]) {
+		jobs_submit(&ts->jobs, &kill_job, to, msg, false);
+		return true;
+	}
 	struct taskproc *p = need_proc(ts, to, req->exec_id);
-	char err[ERR_LEN], sig[16];
 	if (!p)
-		return;
-	if (p->state == TASKPROC_STOPPED) {
+		return false;
+	if (p->state == TASKPROC_STOPPED)
 		reply_err(ts, to, RPC_NOT_FOUND, "process already finished");
-		return;
-	}
-	if (p->exec_id[0]) {
-		if (kill(p->pid, (int)req->signal) < 0) {
-			reply_err(ts, to, RPC_UNKNOWN, "kill %d: %s", p->pid, strerror(errno));
-			return;
-		}
+	else if (p->state == TASKPROC_CREATED || p->starting)
+		reply_err(ts, to, RPC_FAILED_PRECONDITION, "process %s is not running", p->exec_id);
+	else if (kill(p->pid, (int)req->signal) < 0)
+		reply_err(ts, to, RPC_UNKNOWN, "kill %d: %s", p->pid, strerror(errno));
+	else
 		reply_empty(ts, to);
-		return;
-	}
-	snprintf(sig, sizeof(sig), "%u", req->signal);
-	const char *args[] = { "kill", req->all ? "--all" : ts->id, req->all ? ts->id : sig, req->all ? sig : NULL,
-			       NULL };
-	if (runc_call(&ts->runc, args, (int[3]){ -1, -1, -1 }, err, ERR_LEN) < 0) {
-		reply_err(ts, to, RPC_UNKNOWN, "kill %s: %s", ts->id, err);
-		return;
-	}
-	reply_empty(ts, to);
+	return false;
 }
+
+/* ------------------------------------------------------------ Delete */
 
 static void publish_delete(struct task_service *ts, const struct taskproc *p)
 {
@@ -362,23 +569,11 @@ static void publish_delete(struct task_service *ts, const struct taskproc *p)
 	ev.pid = (uint32_t)p->pid;
 	ev.exit_status = (uint32_t)p->exit_code;
 	ev.exited_at = &at;
-	publish_event(&ts->pub, "/tasks/delete", "containerd.events.TaskDelete", &ev.base);
+	publish_event(ts->pub, "/tasks/delete", "containerd.events.TaskDelete", &ev.base);
 }
 
-static void m_delete(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static void reply_delete(struct task_service *ts, const struct rpc_target *to, struct taskproc *p)
 {
-	const Containerd__Task__V2__DeleteRequest *req = (const void *)msg;
-	struct taskproc *p = need_proc_state(ts, to, req->exec_id, false, TASKPROC_RUNNING, "is still running");
-	char err[ERR_LEN];
-	if (!p)
-		return;
-	if (!p->exec_id[0]) {
-		const char *args[] = { "delete", "--force", ts->id, NULL };
-		if (runc_call(&ts->runc, args, (int[3]){ -1, -1, -1 }, err, ERR_LEN) < 0)
-			diag_warn("delete %s: %s", ts->id, err);
-		unmount_rootfs(ts);
-		publish_delete(ts, p);
-	}
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
 	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
 	resp.pid = p->pid > 0 ? (uint32_t)p->pid : 0;
@@ -387,6 +582,48 @@ static void m_delete(struct task_service *ts, const struct rpc_target *to, const
 	reply_msg(ts, to, &resp.base);
 	remove_proc(ts, p);
 }
+
+static bool begin_delete(void *ctx, struct job *j, struct runc_step *step)
+{
+	struct task_service *ts = ctx;
+	struct taskproc *p = need_proc_state(ts, &j->to, "", false, TASKPROC_RUNNING, "is still running");
+	if (!p)
+		return false;
+	const char *args[] = {"delete", "--force", ts->id, NULL};
+	memcpy(step->args, args, sizeof(args));
+	j->proc = p;
+	return true;
+}
+
+static void end_delete(void *ctx, struct job *j, const struct job_result *r)
+{
+	struct task_service *ts = ctx;
+	struct taskproc *p = j->proc;
+	if (r->rc < 0)
+		diag_warn("delete %s: %s", ts->id, r->err);
+	unmount_rootfs(ts);
+	publish_delete(ts, p);
+	reply_delete(ts, &j->to, p);
+}
+
+static const struct job_kind delete_job = {"delete", begin_delete, end_delete, false, false};
+
+static bool m_delete(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
+{
+	const Containerd__Task__V2__DeleteRequest *req = (const void *)msg;
+	if (!req->exec_id || !req->exec_id[0]) {
+		jobs_submit(&ts->jobs, &delete_job, to, msg, false);
+		return true;
+	}
+	struct taskproc *p = need_proc_state(ts, to, req->exec_id, false, TASKPROC_RUNNING, "is still running");
+	if (p && p->starting)
+		reply_err(ts, to, RPC_FAILED_PRECONDITION, "process %s is being started", p->exec_id);
+	else if (p)
+		reply_delete(ts, to, p);
+	return false;
+}
+
+/* ------------------------------------------------------------ Pids */
 
 /* The pids of `runc ps --format json` ("[1,2,3]"), at most cap of them. */
 static size_t parse_pid_list(const char *json, uint32_t *pids, size_t cap)
@@ -406,19 +643,25 @@ static size_t parse_pid_list(const char *json, uint32_t *pids, size_t cap)
 	return n;
 }
 
-static void m_pids(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static bool begin_pids(void *ctx, struct job *j, struct runc_step *step)
 {
-	(void)msg;
+	struct task_service *ts = ctx;
+	(void)j;
+	const char *args[] = {"ps", "--format", "json", ts->id, NULL};
+	memcpy(step->args, args, sizeof(args));
+	return true;
+}
+
+static void end_pids(void *ctx, struct job *j, const struct job_result *r)
+{
+	struct task_service *ts = ctx;
 	enum { MAX_PIDS = 4096 };
-	char err[ERR_LEN], *json;
-	const char *args[] = { "ps", "--format", "json", ts->id, NULL };
-	if (runc_output(&ts->runc, args, &json, err, ERR_LEN) < 0) {
-		reply_err(ts, to, RPC_UNKNOWN, "ps %s: %s", ts->id, err);
+	if (r->rc < 0) {
+		reply_err(ts, &j->to, r->code, "ps %s: %s", ts->id, r->err);
 		return;
 	}
 	uint32_t *pids = xcalloc(MAX_PIDS, sizeof(*pids));
-	size_t n = parse_pid_list(json, pids, MAX_PIDS);
-	free(json);
+	size_t n = parse_pid_list(r->out ? r->out : "", pids, MAX_PIDS);
 	Containerd__V1__Types__ProcessInfo *infos = xcalloc(n ? n : 1, sizeof(*infos));
 	Containerd__V1__Types__ProcessInfo **list = xcalloc(n ? n : 1, sizeof(*list));
 	for (size_t i = 0; i < n; i++) {
@@ -429,31 +672,116 @@ static void m_pids(struct task_service *ts, const struct rpc_target *to, const P
 	Containerd__Task__V2__PidsResponse resp = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
 	resp.n_processes = n;
 	resp.processes = list;
-	reply_msg(ts, to, &resp.base);
+	reply_msg(ts, &j->to, &resp.base);
 	free(list);
 	free(infos);
 	free(pids);
 }
 
-static void m_close_io(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static const struct job_kind pids_job = {"ps", begin_pids, end_pids, true, false};
+
+static bool m_pids(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
+{
+	jobs_submit(&ts->jobs, &pids_job, to, msg, false);
+	return true;
+}
+
+/* ------------------------------------------------------------ Pause, Resume */
+
+static bool begin_freeze(void *ctx, struct job *j, struct runc_step *step, bool pause)
+{
+	struct task_service *ts = ctx;
+	struct taskproc *init = need_proc(ts, &j->to, "");
+	if (!init)
+		return false;
+	if (init->state != TASKPROC_RUNNING) {
+		reply_err(ts, &j->to, RPC_FAILED_PRECONDITION, "task %s is not running", ts->id);
+		return false;
+	}
+	step->args[0] = pause ? "pause" : "resume";
+	step->args[1] = ts->id;
+	step->args[2] = NULL;
+	return true;
+}
+
+static void end_freeze(void *ctx, struct job *j, const struct job_result *r, bool pause)
+{
+	struct task_service *ts = ctx;
+	if (r->rc < 0) {
+		reply_err(ts, &j->to, r->code, "%s %s: %s", pause ? "pause" : "resume", ts->id, r->err);
+		return;
+	}
+	ts->paused = pause;
+	if (pause) {
+		Containerd__Events__TaskPaused ev = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
+		ev.container_id = (char *)ts->id;
+		publish_event(ts->pub, "/tasks/paused", "containerd.events.TaskPaused", &ev.base);
+	} else {
+		Containerd__Events__TaskResumed ev = CONTAINERD__EVENTS__TASK_RESUMED__INIT;
+		ev.container_id = (char *)ts->id;
+		publish_event(ts->pub, "/tasks/resumed", "containerd.events.TaskResumed", &ev.base);
+	}
+	reply_empty(ts, &j->to);
+}
+
+static bool begin_pause(void *ctx, struct job *j, struct runc_step *step)
+{
+	return begin_freeze(ctx, j, step, true);
+}
+
+static void end_pause(void *ctx, struct job *j, const struct job_result *r)
+{
+	end_freeze(ctx, j, r, true);
+}
+
+static bool begin_resume(void *ctx, struct job *j, struct runc_step *step)
+{
+	return begin_freeze(ctx, j, step, false);
+}
+
+static void end_resume(void *ctx, struct job *j, const struct job_result *r)
+{
+	end_freeze(ctx, j, r, false);
+}
+
+static const struct job_kind pause_job = {"pause", begin_pause, end_pause, false, false};
+static const struct job_kind resume_job = {"resume", begin_resume, end_resume, false, false};
+
+static bool m_pause(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
+{
+	jobs_submit(&ts->jobs, &pause_job, to, msg, false);
+	return true;
+}
+
+static bool m_resume(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
+{
+	jobs_submit(&ts->jobs, &resume_job, to, msg, false);
+	return true;
+}
+
+/* ------------------------------------------------------------ the rest */
+
+static bool m_close_io(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__CloseIORequest *req = (const void *)msg;
 	struct taskproc *p = need_proc(ts, to, req->exec_id);
 	if (!p)
-		return;
+		return false;
 	if (req->stdin)
 		taskproc_close_stdin(p);
 	reply_empty(ts, to);
+	return false;
 }
 
-static void m_resize_pty(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static bool m_resize_pty(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__ResizePtyRequest *req = (const void *)msg;
 	struct taskproc *p = need_proc(ts, to, req->exec_id);
 	if (!p)
-		return;
+		return false;
 	taskproc_resize(p, req->height, req->width);
 	reply_empty(ts, to);
+	return false;
 }
 
 /* An exec id names a file in the bundle: no separators, no dot names. */
@@ -465,17 +793,17 @@ static bool exec_id_ok(const char *id)
 	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static void m_exec(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static bool m_exec(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__ExecProcessRequest *req = (const void *)msg;
 	if (!exec_id_ok(req->exec_id) || !req->spec || !ts->bundle) {
 		reply_err(ts, to, RPC_INVALID_ARGUMENT, "exec %s: an exec id and a process spec are needed",
 			  req->exec_id);
-		return;
+		return false;
 	}
 	if (find_proc(ts, req->exec_id)) {
 		reply_err(ts, to, RPC_ALREADY_EXISTS, "id %s: already exists", req->exec_id);
-		return;
+		return false;
 	}
 	char *name = xasprintf("%s.json", req->exec_id);
 	char *path = bundle_file(ts, name);
@@ -483,7 +811,7 @@ static void m_exec(struct task_service *ts, const struct rpc_target *to, const P
 	if (write_file_atomic(path, req->spec->value.data, req->spec->value.len, 0600) < 0) {
 		reply_err(ts, to, RPC_INTERNAL, "write %s: %s", path, strerror(errno));
 		free(path);
-		return;
+		return false;
 	}
 	struct taskproc *p = taskproc_new(ts->loop, req->exec_id, req->terminal, req->stdin, req->stdout, req->stderr);
 	p->spec_path = path;
@@ -492,11 +820,12 @@ static void m_exec(struct task_service *ts, const struct rpc_target *to, const P
 	Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
 	ev.container_id = (char *)ts->id;
 	ev.exec_id = p->exec_id;
-	publish_event(&ts->pub, "/tasks/exec-added", "containerd.events.TaskExecAdded", &ev.base);
+	publish_event(ts->pub, "/tasks/exec-added", "containerd.events.TaskExecAdded", &ev.base);
 	reply_empty(ts, to);
+	return false;
 }
 
-static void m_connect(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static bool m_connect(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	(void)msg;
 	struct taskproc *init = find_proc(ts, "");
@@ -504,74 +833,35 @@ static void m_connect(struct task_service *ts, const struct rpc_target *to, cons
 	resp.shim_pid = (uint32_t)getpid();
 	resp.task_pid = init && init->pid > 0 ? (uint32_t)init->pid : 0;
 	reply_msg(ts, to, &resp.base);
+	return false;
 }
 
-static void m_shutdown(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
+static bool m_shutdown(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	const Containerd__Task__V2__ShutdownRequest *req = (const void *)msg;
-	/* A shim whose container is still there stays, unless told to go now;
-	 * exec processes left behind die with the container. */
-	if (!find_proc(ts, "") || req->now)
+	/* A shim whose container is still there (or on its way) stays, unless
+	 * told to go now; exec processes left behind die with the container. */
+	if ((!find_proc(ts, "") && !ts->creating && !jobs_busy(&ts->jobs)) || req->now)
 		ts->shutdown = true;
 	reply_empty(ts, to);
-}
-
-/* Pause and Resume: runc freezes or thaws the whole container. */
-static void pause_or_resume(struct task_service *ts, const struct rpc_target *to, bool pause)
-{
-	struct taskproc *init = need_proc(ts, to, "");
-	char err[ERR_LEN];
-	if (!init)
-		return;
-	if (init->state != TASKPROC_RUNNING) {
-		reply_err(ts, to, RPC_FAILED_PRECONDITION, "task %s is not running", ts->id);
-		return;
-	}
-	const char *args[] = { pause ? "pause" : "resume", ts->id, NULL };
-	if (runc_call(&ts->runc, args, (int[3]){ -1, -1, -1 }, err, ERR_LEN) < 0) {
-		reply_err(ts, to, RPC_UNKNOWN, "%s %s: %s", args[0], ts->id, err);
-		return;
-	}
-	ts->paused = pause;
-	if (pause) {
-		Containerd__Events__TaskPaused ev = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
-		ev.container_id = (char *)ts->id;
-		publish_event(&ts->pub, "/tasks/paused", "containerd.events.TaskPaused", &ev.base);
-	} else {
-		Containerd__Events__TaskResumed ev = CONTAINERD__EVENTS__TASK_RESUMED__INIT;
-		ev.container_id = (char *)ts->id;
-		publish_event(&ts->pub, "/tasks/resumed", "containerd.events.TaskResumed", &ev.base);
-	}
-	reply_empty(ts, to);
-}
-
-static void m_pause(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
-{
-	(void)msg;
-	pause_or_resume(ts, to, true);
-}
-
-static void m_resume(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *msg)
-{
-	(void)msg;
-	pause_or_resume(ts, to, false);
+	return false;
 }
 
 static const struct method methods[] = {
-	{ "Create", &containerd__task__v2__create_task_request__descriptor, m_create },
-	{ "Start", &containerd__task__v2__start_request__descriptor, m_start },
-	{ "State", &containerd__task__v2__state_request__descriptor, m_state },
-	{ "Wait", &containerd__task__v2__wait_request__descriptor, m_wait },
-	{ "Kill", &containerd__task__v2__kill_request__descriptor, m_kill },
-	{ "Delete", &containerd__task__v2__delete_request__descriptor, m_delete },
-	{ "Pids", &containerd__task__v2__pids_request__descriptor, m_pids },
-	{ "CloseIO", &containerd__task__v2__close_iorequest__descriptor, m_close_io },
-	{ "ResizePty", &containerd__task__v2__resize_pty_request__descriptor, m_resize_pty },
-	{ "Exec", &containerd__task__v2__exec_process_request__descriptor, m_exec },
-	{ "Connect", &containerd__task__v2__connect_request__descriptor, m_connect },
-	{ "Shutdown", &containerd__task__v2__shutdown_request__descriptor, m_shutdown },
-	{ "Pause", &containerd__task__v2__pause_request__descriptor, m_pause },
-	{ "Resume", &containerd__task__v2__resume_request__descriptor, m_resume },
+	{"Create", &containerd__task__v2__create_task_request__descriptor, m_create},
+	{"Start", &containerd__task__v2__start_request__descriptor, m_start},
+	{"State", &containerd__task__v2__state_request__descriptor, m_state},
+	{"Wait", &containerd__task__v2__wait_request__descriptor, m_wait},
+	{"Kill", &containerd__task__v2__kill_request__descriptor, m_kill},
+	{"Delete", &containerd__task__v2__delete_request__descriptor, m_delete},
+	{"Pids", &containerd__task__v2__pids_request__descriptor, m_pids},
+	{"CloseIO", &containerd__task__v2__close_iorequest__descriptor, m_close_io},
+	{"ResizePty", &containerd__task__v2__resize_pty_request__descriptor, m_resize_pty},
+	{"Exec", &containerd__task__v2__exec_process_request__descriptor, m_exec},
+	{"Connect", &containerd__task__v2__connect_request__descriptor, m_connect},
+	{"Shutdown", &containerd__task__v2__shutdown_request__descriptor, m_shutdown},
+	{"Pause", &containerd__task__v2__pause_request__descriptor, m_pause},
+	{"Resume", &containerd__task__v2__resume_request__descriptor, m_resume},
 };
 
 void task_handle(void *ctx, const struct rpc_target *to, const Ttrpc__Request *req)
@@ -595,48 +885,33 @@ void task_handle(void *ctx, const struct rpc_target *to, const Ttrpc__Request *r
 		return;
 	}
 	diag_debug("ttrpc: %s", req->method);
-	m->fn(ts, to, msg);
-	protobuf_c_message_free_unpacked(msg, NULL);
-}
-
-static void answer_waiters(struct task_service *ts, const struct taskproc *p)
-{
-	struct waiter **pp = &ts->waiters;
-	while (*pp) {
-		struct waiter *w = *pp;
-		if (strcmp(w->exec_id, p->exec_id) != 0) {
-			pp = &w->next;
-			continue;
-		}
-		*pp = w->next;
-		reply_wait(ts, &w->to, p);
-		free(w->exec_id);
-		free(w);
-	}
+	if (!m->fn(ts, to, msg))
+		protobuf_c_message_free_unpacked(msg, NULL);
 }
 
 bool task_reaped(struct task_service *ts, pid_t pid, int wait_status)
 {
+	if (jobs_reaped(&ts->jobs, pid, wait_status))
+		return true;
 	struct taskproc *p = ts->procs;
 	while (p && !(p->pid == pid && p->state != TASKPROC_STOPPED))
 		p = p->next;
-	if (!p)
+	if (!p) {
+		jobs_note_exit(&ts->jobs, pid, wait_status);
 		return false;
-	taskproc_exited(p, wait_status);
-	Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
-	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
-	ev.container_id = (char *)ts->id;
-	ev.id = p->exec_id[0] ? p->exec_id : (char *)ts->id;
-	ev.pid = (uint32_t)pid;
-	ev.exit_status = (uint32_t)p->exit_code;
-	ev.exited_at = &at;
-	publish_event(&ts->pub, "/tasks/exit", "containerd.events.TaskExit", &ev.base);
-	answer_waiters(ts, p);
+	}
+	if (p->starting) {
+		p->exit_pending = true;
+		p->pending_status = wait_status;
+		return true;
+	}
+	process_exited(ts, p, wait_status);
 	return true;
 }
 
 void task_teardown(struct task_service *ts)
 {
+	jobs_free(&ts->jobs);
 	while (ts->procs)
 		remove_proc(ts, ts->procs);
 	while (ts->waiters) {

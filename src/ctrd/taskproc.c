@@ -12,34 +12,66 @@
 #include "base/child.h"
 #include "base/diag.h"
 #include "base/util.h"
+#include "ctrd/outfifo.h"
 #include "shim/console.h"
 #include "shim/ctrio.h"
+#include "shim/ttyscreen.h"
+
+static struct outfifo *fifo_of(const struct taskproc *p, enum stream_id stream)
+{
+	return stream == STREAM_STDERR ? p->err : p->out;
+}
 
 static void write_output(void *ctx, const struct output_chunk *chunk)
 {
 	struct taskproc *p = ctx;
-	int *fd = chunk->stream == STREAM_STDERR ? &p->err_fifo : &p->out_fifo;
-	if (*fd < 0)
+	if (p->screen)
+		ttyscreen_output(p->screen, chunk);
+	struct outfifo *f = fifo_of(p, chunk->stream);
+	if (f)
+		outfifo_write(f, chunk->data, chunk->len);
+}
+
+/* A fifo whose every source has ended is closed (once its queue is out),
+ * so its reader sees the end: ctr waits for that before it deletes. A PTY
+ * reads EIO whenever no slave is open, which is the end only once the
+ * process has exited. */
+static void finish_ended(struct taskproc *p)
+{
+	if (p->terminal && p->state != TASKPROC_STOPPED)
 		return;
-	if (write_all(*fd, chunk->data, chunk->len) < 0) {
-		/* The reader went away (EPIPE): nobody wants the rest. */
-		diag_debug("task %s: output fifo: %s", p->exec_id, strerror(errno));
-		close_fd(fd);
-	}
+	bool out_open = ctrio_stream_open(p->io, STREAM_STDOUT);
+	bool err_open = !p->terminal && ctrio_stream_open(p->io, STREAM_STDERR);
+	if (p->out && !out_open && !(p->err == p->out && err_open))
+		outfifo_finish(p->out);
+	if (p->err && p->err != p->out && !err_open)
+		outfifo_finish(p->err);
 }
 
 static void output_done(void *ctx)
 {
-	(void)ctx;
+	finish_ended(ctx);
 }
 
-static void read_stdin(struct watch *w, uint32_t events);
-
-static void input_room(void *ctx)
+/* Byte-exact fifos: a stream is read only while its fifo has room. */
+static void fifo_backpressure(void *ctx, bool full)
 {
 	struct taskproc *p = ctx;
-	if (p->in_fifo >= 0)
-		loop_mod(p->loop, &p->in_w, EPOLLIN);
+	(void)full;
+	ctrio_pause_output(p->io, STREAM_STDOUT, p->out && outfifo_full(p->out));
+	ctrio_pause_output(p->io, STREAM_STDERR, p->err && outfifo_full(p->err));
+}
+
+static char *fifo_repaint(void *ctx, size_t *len)
+{
+	struct taskproc *p = ctx;
+	return ttyscreen_repaint(p->screen, len);
+}
+
+static size_t fifo_lag_max(void *ctx)
+{
+	struct taskproc *p = ctx;
+	return ttyscreen_lag_max(p->screen);
 }
 
 static void stop_stdin(struct taskproc *p)
@@ -68,8 +100,14 @@ static void read_stdin(struct watch *w, uint32_t events)
 	}
 	/* Every writer has closed the fifo: the end of the input. */
 	stop_stdin(p);
-	if (!p->terminal)
-		ctrio_close_input(p->io);
+	ctrio_close_input(p->io);
+}
+
+static void input_room(void *ctx)
+{
+	struct taskproc *p = ctx;
+	if (p->in_fifo >= 0)
+		loop_mod(p->loop, &p->in_w, EPOLLIN);
 }
 
 struct taskproc *taskproc_new(struct loop *loop, const char *exec_id, bool terminal, const char *in,
@@ -82,12 +120,11 @@ struct taskproc *taskproc_new(struct loop *loop, const char *exec_id, bool termi
 	p->stdin_path = xstrdup(in ? in : "");
 	p->stdout_path = xstrdup(out ? out : "");
 	p->stderr_path = xstrdup(err ? err : "");
-	p->out_fifo = p->err_fifo = p->in_fifo = p->console_fd = -1;
+	p->in_fifo = p->console_fd = -1;
 	for (int i = 0; i < 3; i++)
 		p->child_fds[i] = -1;
 	struct ctrio_callbacks cb = {
-		.output = write_output, .output_done = output_done, .input_room = input_room, .ctx = p
-	};
+		.output = write_output, .output_done = output_done, .input_room = input_room, .ctx = p};
 	p->io = ctrio_new(loop, &cb);
 	return p;
 }
@@ -98,8 +135,10 @@ void taskproc_free(struct taskproc *p)
 		return;
 	stop_stdin(p);
 	ctrio_free(p->io);
-	close_fd(&p->out_fifo);
-	close_fd(&p->err_fifo);
+	if (p->err != p->out)
+		outfifo_free(p->err);
+	outfifo_free(p->out);
+	ttyscreen_free(p->screen);
 	close_fd(&p->console_fd);
 	for (int i = 0; i < 3; i++)
 		close_fd(&p->child_fds[i]);
@@ -118,40 +157,54 @@ void taskproc_free(struct taskproc *p)
 	free(p);
 }
 
-/* The write end of an output fifo. Its reader (containerd's client) opened
- * it already; if it has not, O_RDWR opens without waiting for one. Writes
- * block: the output is copied in order and nothing is dropped. */
-static int open_output_fifo(const char *path)
+/* A terminal's model: its size follows ResizePty (24x80 until then). A
+ * model refused leaves the terminal byte-exact, with a warning. */
+static void make_screen(struct taskproc *p)
 {
-	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && errno == ENXIO)
-		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0)
-		set_nonblock(fd, false);
-	return fd;
+	char *why = NULL;
+	p->screen = ttyscreen_new(p->loop, 0, 0, NULL, &why);
+	if (p->screen == NULL) {
+		diag_warn("process %s: %s", p->exec_id[0] ? p->exec_id : "init", why);
+		free(why);
+	}
 }
 
-static int open_fifos(struct taskproc *p, char *err, size_t errlen)
+static int open_outputs(struct taskproc *p, char *err, size_t errlen)
 {
-	const char *what = p->stdout_path;
-	if (p->stdout_path[0] && (p->out_fifo = open_output_fifo(p->stdout_path)) < 0)
-		goto fail;
-	what = p->stderr_path;
-	if (p->stderr_path[0] && (p->err_fifo = open_output_fifo(p->stderr_path)) < 0)
-		goto fail;
-	what = p->stdin_path;
-	if (p->stdin_path[0]) {
-		p->in_fifo = open(p->stdin_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (p->in_fifo < 0)
-			goto fail;
-		watch_init(&p->in_w, p->in_fifo, read_stdin, p);
-		if (loop_add(p->loop, &p->in_w, EPOLLIN) < 0)
-			goto fail;
+	struct outfifo_callbacks cb = {.backpressure = fifo_backpressure, .ctx = p};
+	if (p->terminal && p->screen)
+		cb = (struct outfifo_callbacks){.repaint = fifo_repaint, .lag_max = fifo_lag_max, .ctx = p};
+	if (p->stdout_path[0] && !(p->out = outfifo_open(p->loop, p->stdout_path, &cb, err, errlen)))
+		return -1;
+	/* A terminal is all stdout; one path for both (ctr's file:// log
+	 * URI names it twice) is one file written in order. */
+	if (p->terminal || !p->stderr_path[0])
+		return 0;
+	if (strcmp(p->stderr_path, p->stdout_path) == 0) {
+		p->err = p->out;
+		return 0;
+	}
+	p->err = outfifo_open(p->loop, p->stderr_path, &cb, err, errlen);
+	return p->err ? 0 : -1;
+}
+
+static int open_stdin(struct taskproc *p, char *err, size_t errlen)
+{
+	if (!p->stdin_path[0])
+		return 0;
+	/* A terminal's input outlives its writers: held open for writing by
+	 * us too, the next client's keys still reach the container. */
+	p->in_fifo = open(p->stdin_path, (p->terminal ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
+	if (p->in_fifo < 0) {
+		snprintf(err, errlen, "open %s: %s", p->stdin_path, strerror(errno));
+		return -1;
+	}
+	watch_init(&p->in_w, p->in_fifo, read_stdin, p);
+	if (loop_add(p->loop, &p->in_w, EPOLLIN) < 0) {
+		snprintf(err, errlen, "watch %s: %s", p->stdin_path, strerror(errno));
+		return -1;
 	}
 	return 0;
-fail:
-	snprintf(err, errlen, "open %s: %s", what, strerror(errno));
-	return -1;
 }
 
 /* Pipes between the shim and the container: child_fds get the container's
@@ -159,7 +212,7 @@ fail:
 static int make_pipes(struct taskproc *p, int shim_fds[3])
 {
 	for (int i = 0; i < 3; i++) {
-		bool wanted = i == 0 ? p->stdin_path[0] : i == 1 ? p->stdout_path[0] : p->stderr_path[0];
+		bool wanted = i == 0 ? p->in_fifo >= 0 : i == 1 ? p->out != NULL : p->err != NULL;
 		if (!wanted)
 			continue;
 		int fds[2];
@@ -173,7 +226,9 @@ static int make_pipes(struct taskproc *p, int shim_fds[3])
 
 int taskproc_prepare_stdio(struct taskproc *p, char *err, size_t errlen)
 {
-	if (open_fifos(p, err, errlen) < 0)
+	if (p->terminal)
+		make_screen(p);
+	if (open_outputs(p, err, errlen) < 0 || open_stdin(p, err, errlen) < 0)
 		return -1;
 	if (p->terminal) {
 		p->console_fd = console_listen(&p->console_path);
@@ -183,7 +238,7 @@ int taskproc_prepare_stdio(struct taskproc *p, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	int shim_fds[3] = { -1, -1, -1 };
+	int shim_fds[3] = {-1, -1, -1};
 	if (make_pipes(p, shim_fds) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		for (int i = 0; i < 3; i++)
@@ -194,11 +249,13 @@ int taskproc_prepare_stdio(struct taskproc *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* runc has exited: its connection, if it made one, is waiting. */
 static int take_master(struct taskproc *p, char *err, size_t errlen)
 {
 	int conn = accept4(p->console_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0) {
-		snprintf(err, errlen, "console socket: accept: %s", strerror(errno));
+		snprintf(err, errlen, "console socket: %s",
+			 errno == EAGAIN ? "runc sent no terminal" : strerror(errno));
 		return -1;
 	}
 	const char *why = NULL;
@@ -233,13 +290,12 @@ void taskproc_exited(struct taskproc *p, int wait_status)
 	p->state = TASKPROC_STOPPED;
 	p->exit_code = child_exit_code(wait_status);
 	clock_gettime(CLOCK_REALTIME, &p->exited_at);
-	/* What the process wrote before it ended reaches the fifos before the
-	 * exit is reported; a background child still holding the pipes keeps
+	/* What the process wrote before it ended goes out before the exit is
+	 * reported, as far as the fifos take it (a paused stream follows as
+	 * its reader reads); a background child still holding the pipes keeps
 	 * them open until the process is deleted. */
-	if (ctrio_drain(p->io)) {
-		close_fd(&p->out_fifo);
-		close_fd(&p->err_fifo);
-	}
+	ctrio_drain(p->io);
+	finish_ended(p);
 }
 
 void taskproc_close_stdin(struct taskproc *p)
@@ -251,4 +307,12 @@ void taskproc_close_stdin(struct taskproc *p)
 void taskproc_resize(struct taskproc *p, unsigned rows, unsigned cols)
 {
 	ctrio_resize(p->io, rows, cols);
+	if (p->screen)
+		ttyscreen_resize(p->screen, rows, cols);
+}
+
+void taskproc_attached(struct taskproc *p)
+{
+	if (p->screen && p->out && p->state == TASKPROC_RUNNING)
+		outfifo_repaint(p->out);
 }

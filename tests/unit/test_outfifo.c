@@ -300,6 +300,8 @@ static void test_files(void **state)
 	assert_null(outfifo_open(f->loop, missing, &cb, err, sizeof(err)));
 	assert_non_null(strstr(err, "No such file"));
 	assert_null(outfifo_open(f->loop, "file://relative/path", &cb, err, sizeof(err)));
+	assert_null(outfifo_open(f->loop, "binary:///usr/bin/logger?a=b", &cb, err, sizeof(err)));
+	assert_non_null(strstr(err, "only fifos, files and file:// URIs"));
 	free(missing);
 	free(path);
 	free(uri);
