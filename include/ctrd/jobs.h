@@ -1,6 +1,7 @@
 /* jobs: the task service's runc calls. Requests that need runc (create,
- * start, kill, delete, ps, pause, resume) become jobs, run one at a time in
- * the order they came, while the loop goes on: State, Wait, output, input
+ * start, kill, delete, ps, pause, resume) become jobs of a queue (the
+ * container's, or an exec's own for its start), run one at a time in the
+ * order they came, while the loop goes on: State, Wait, output, input
  * and exits are served while runc runs. A job's begin checks the state its
  * request needs when its turn comes (answering and giving up when it does
  * not hold) and says what runc to run; its end answers from runc's result.

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "base/loop.h"
+#include "ctrd/jobs.h"
 
 struct ctr_stdio;
 struct outfifo;
@@ -50,10 +51,12 @@ struct taskproc {
 	int console_fd; /* listening; the PTY master arrives on it */
 	char *console_path;
 	int child_fds[3]; /* the container's ends of the pipes, until runc has them */
+	struct job_queue jobs; /* an exec's own runc calls (its start) */
 };
 
+/* runc and ctx: for the process's own jobs. */
 struct taskproc *taskproc_new(struct loop *loop, const char *exec_id, bool terminal, const char *in,
-			      const char *out, const char *err);
+			      const char *out, const char *err, const struct runc *runc, void *ctx);
 void taskproc_free(struct taskproc *p);
 
 /* Before runc create/exec: opens the fifos, makes the pipes or the console

@@ -152,6 +152,13 @@ static void deliver_pending_exit(struct task_service *ts, struct taskproc *p)
 	process_exited(ts, p, p->pending_status);
 }
 
+/* The runc calls of the container, and those of an exec (its start): an
+ * exec starts while the container's runc is busy, as under the Go shim. */
+static struct job_queue *jobs_of(struct task_service *ts, struct taskproc *p)
+{
+	return p->exec_id[0] ? &p->jobs : &ts->jobs;
+}
+
 /* The pid runc wrote; an exit of it that came meanwhile is kept pending. */
 static int read_pid(struct task_service *ts, struct taskproc *p, char *err)
 {
@@ -161,7 +168,7 @@ static int read_pid(struct task_service *ts, struct taskproc *p, char *err)
 	if (p->pid <= 0) {
 		snprintf(err, ERR_LEN, "read %s: %s", path, strerror(errno));
 		rc = -1;
-	} else if (jobs_claim_exit(&ts->jobs, p->pid, &p->pending_status)) {
+	} else if (jobs_claim_exit(jobs_of(ts, p), p->pid, &p->pending_status)) {
 		p->exit_pending = true;
 	}
 	free(path);
@@ -266,7 +273,8 @@ static bool begin_create(void *ctx, struct job *j, struct runc_step *step)
 		reply_err(ts, &j->to, RPC_INTERNAL, "%s", err);
 		return false;
 	}
-	struct taskproc *p = taskproc_new(ts->loop, "", req->terminal, req->stdin, req->stdout, req->stderr);
+	struct taskproc *p =
+		taskproc_new(ts->loop, "", req->terminal, req->stdin, req->stdout, req->stderr, &ts->runc, ts);
 	if (taskproc_prepare_stdio(p, err, sizeof(err)) < 0) {
 		taskproc_free(p);
 		unmount_rootfs(ts);
@@ -404,7 +412,11 @@ static const struct job_kind start_job = {"start", begin_start, end_start, false
 
 static bool m_start(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
-	jobs_submit(&ts->jobs, &start_job, to, msg, false);
+	const Containerd__Task__V2__StartRequest *req = (const void *)msg;
+	struct taskproc *p = req->exec_id && req->exec_id[0] ? need_proc(ts, to, req->exec_id) : NULL;
+	if (req->exec_id && req->exec_id[0] && !p)
+		return false;
+	jobs_submit(p ? &p->jobs : &ts->jobs, &start_job, to, msg, false);
 	return true;
 }
 
@@ -616,7 +628,7 @@ static bool m_delete(struct task_service *ts, const struct rpc_target *to, Proto
 		return true;
 	}
 	struct taskproc *p = need_proc_state(ts, to, req->exec_id, false, TASKPROC_RUNNING, "is still running");
-	if (p && p->starting)
+	if (p && jobs_busy(&p->jobs))
 		reply_err(ts, to, RPC_FAILED_PRECONDITION, "process %s is being started", p->exec_id);
 	else if (p)
 		reply_delete(ts, to, p);
@@ -813,7 +825,8 @@ static bool m_exec(struct task_service *ts, const struct rpc_target *to, Protobu
 		free(path);
 		return false;
 	}
-	struct taskproc *p = taskproc_new(ts->loop, req->exec_id, req->terminal, req->stdin, req->stdout, req->stderr);
+	struct taskproc *p = taskproc_new(ts->loop, req->exec_id, req->terminal, req->stdin, req->stdout, req->stderr,
+					  &ts->runc, ts);
 	p->spec_path = path;
 	p->next = ts->procs;
 	ts->procs = p;
@@ -889,15 +902,28 @@ void task_handle(void *ctx, const struct rpc_target *to, const Ttrpc__Request *r
 		protobuf_c_message_free_unpacked(msg, NULL);
 }
 
-bool task_reaped(struct task_service *ts, pid_t pid, int wait_status)
+/* runc of one of the queues; a job's end may change the process list. */
+static bool runc_reaped(struct task_service *ts, pid_t pid, int wait_status)
 {
 	if (jobs_reaped(&ts->jobs, pid, wait_status))
+		return true;
+	for (struct taskproc *p = ts->procs; p; p = p->next)
+		if (jobs_reaped(&p->jobs, pid, wait_status))
+			return true;
+	return false;
+}
+
+bool task_reaped(struct task_service *ts, pid_t pid, int wait_status)
+{
+	if (runc_reaped(ts, pid, wait_status))
 		return true;
 	struct taskproc *p = ts->procs;
 	while (p && !(p->pid == pid && p->state != TASKPROC_STOPPED))
 		p = p->next;
 	if (!p) {
 		jobs_note_exit(&ts->jobs, pid, wait_status);
+		for (p = ts->procs; p; p = p->next)
+			jobs_note_exit(&p->jobs, pid, wait_status);
 		return false;
 	}
 	if (p->starting) {

@@ -111,7 +111,7 @@ static void input_room(void *ctx)
 }
 
 struct taskproc *taskproc_new(struct loop *loop, const char *exec_id, bool terminal, const char *in,
-			      const char *out, const char *err)
+			      const char *out, const char *err, const struct runc *runc, void *ctx)
 {
 	struct taskproc *p = xcalloc(1, sizeof(*p));
 	p->loop = loop;
@@ -126,6 +126,7 @@ struct taskproc *taskproc_new(struct loop *loop, const char *exec_id, bool termi
 	struct ctrio_callbacks cb = {
 		.output = write_output, .output_done = output_done, .input_room = input_room, .ctx = p};
 	p->io = ctrio_new(loop, &cb);
+	jobs_init(&p->jobs, loop, runc, ctx);
 	return p;
 }
 
@@ -133,6 +134,7 @@ void taskproc_free(struct taskproc *p)
 {
 	if (!p)
 		return;
+	jobs_free(&p->jobs);
 	stop_stdin(p);
 	ctrio_free(p->io);
 	if (p->err != p->out)

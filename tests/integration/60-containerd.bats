@@ -6,7 +6,12 @@
 # shim cleaned up through its delete command, and malformed ttrpc on the
 # shim's socket (a length over 4 MiB, an unknown service or method, bytes
 # that are not protobuf): an error answer or a closed connection, and the
-# shim still serving afterwards.
+# shim still serving afterwards. Then what a shim must survive: readers
+# that stall or go away (pipes are held back byte-exact; a terminal is never
+# held back and `ctr task attach` gets its current screen), a runc that
+# hangs (the shim serves meanwhile, a request's deadline kills it), and
+# containerd restarting (the container goes on, its exit still reaches
+# containerd, also one that happened while it was away).
 #
 # containerd runs privately (lib-containerd.bash); every test skips with the
 # reason when it cannot start (not root, containerd missing, ...).
@@ -179,13 +184,14 @@ ttrpc_survives() {
 	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sleep 1000
 	local shim sock
 	sock=$(ct_shim_socket "$CT_ID")
-	shim=$(ps -eo pid,args | awk -v id="$CT_ID" '$2 ~ /containerd-shim-ptyshim-v1$/ && $0 ~ ("-id " id " ") { print $1 }')
+	shim=$(ct_shim_pid "$CT_ID")
 	[ -n "$shim" ] || fail "no shim process for $CT_ID"
 	kill -9 "$shim"
 	wait_for -m "task gone" sh -c "! ctr -a '$CT_SOCK' tasks ls -q | grep -qx '$CT_ID'"
-	wait_for -m "runc container deleted" sh -c "! runc --root /run/containerd/runc/default list -q | grep -qx '$CT_ID'"
-	! grep -q "/$CT_ID/rootfs " /proc/self/mounts || fail "the rootfs is still mounted"
-	[ ! -e "$sock" ] || fail "the dead shim's socket $sock is left"
+	wait_for -m "runc container deleted" sh -c "! runc --root /run/containerd/runc/$CONTAINERD_NAMESPACE list -q | grep -qx '$CT_ID'"
+	# The delete command unmounts and removes the socket after runc delete.
+	wait_for -m "rootfs unmounted" sh -c "! grep -q '/$CT_ID/rootfs ' /proc/self/mounts"
+	wait_for -m "the dead shim's socket $sock removed" test ! -e "$sock"
 }
 
 @test "ctr task ps lists every process of the container (runc ps)" {
@@ -201,4 +207,122 @@ ttrpc_survives() {
 	run -0 ct tasks resume "$CT_ID"
 	run -0 ct tasks ls
 	[[ $output == *"$CT_ID"*RUNNING* ]] || fail "$output"
+}
+
+# ------------------------------------------------ readers that stall or leave
+
+@test "nobody reads a pipe: the container is held back, the shim is not; a new reader gets every byte in order" {
+	# ctr run -d leaves: nobody reads the fifos from then on.
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sh -c 'seq 1 300000; echo END'
+	sleep 1
+	run -0 ct tasks ls
+	[[ $output == *"$CT_ID"*RUNNING* ]] || fail "the container should wait for a reader: $output"
+	run -0 ct tasks exec --exec-id probe "$CT_ID" echo served </dev/null
+	[ "$output" = served ] || fail "the shim does not serve while the reader stalls: $output"
+	local shim rss
+	shim=$(ct_shim_pid "$CT_ID")
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$shim/status")
+	((rss < 8192)) || fail "the shim holds $rss kB: its queue is not bounded"
+	ct tasks attach "$CT_ID" >"$BATS_TEST_TMPDIR/out" </dev/null
+	cmp <(seq 1 300000; echo END) "$BATS_TEST_TMPDIR/out" || fail "the output is not whole and in order"
+}
+
+# A terminal container, detached at once, floods its terminal with nobody
+# reading, then paints a small screen and waits for a line.
+FLOOD_SCRIPT='yes "$(printf %0500d 0)" | head -c 5000000; touch /tmp/flooded; clear; printf "MARK-A\nMARK-B\n"; read x; echo "typed:$x"; exit 3'
+
+@test "ctr task attach to a terminal: its current screen at once, typing, the exit code; nobody reading never held it back" {
+	run "$PTYDRIVE" -t 20 -e 'wait 0' -- ctr -a "$CT_SOCK" run -d -t --runtime "$CT_RUNTIME" "$CT_IMAGE" "$CT_ID" \
+		sh -c "$FLOOD_SCRIPT"
+	[ "$status" -eq 0 ] || fail "ctr run -d -t: $output"
+	wait_for -m "the flood ends with nobody reading" \
+		ct tasks exec --exec-id "f$RANDOM" "$CT_ID" test -e /tmp/flooded </dev/null
+	# The first client reads what the pipe held, then the screen.
+	run "$PTYDRIVE" -t 10 -e 'expect MARK-B' -e 'kill KILL' -- ctr -a "$CT_SOCK" tasks attach "$CT_ID"
+	[ "$status" -eq 0 ] || fail "first attach: $output"
+	# The pipe is empty now: only the screen model can show MARK-B again.
+	run "$PTYDRIVE" -t 10 -o "$BATS_TEST_TMPDIR/second" -e 'expect MARK-B' -e 'send hello\r' \
+		-e 'expect typed:hello' -e 'wait 3' -- ctr -a "$CT_SOCK" tasks attach "$CT_ID"
+	echo "$output"
+	[ "$status" -eq 3 ] || fail "second attach exited $status"
+	[ "$(head -c 1 "$BATS_TEST_TMPDIR/second" | od -An -tx1 | tr -d ' ')" = 18 ] ||
+		fail "the second client should start with CAN and the repaint"
+}
+
+@test "a terminal reader that stalls gets the latest screen when it reads again, and the log of a flood stays bounded" {
+	run "$PTYDRIVE" -t 30 -e 'expect_re ready' -e 'kill STOP' -e 'sleep 3000' -e 'kill CONT' -e 'expect MARK-B' \
+		-e 'send x\r' -e 'wait 3' -- ctr -a "$CT_SOCK" run -t --runtime "$CT_RUNTIME" "$CT_IMAGE" "$CT_ID" \
+		sh -c "echo ready; sleep 0.5; $FLOOD_SCRIPT"
+	echo "${output:0:2000}"
+	[ "$status" -eq 3 ] || fail "ctr run -t exited $status"
+}
+
+@test "the stdin of a terminal outlives its clients: the next client types" {
+	run "$PTYDRIVE" -t 20 -e 'wait 0' -- ctr -a "$CT_SOCK" run -d -t --runtime "$CT_RUNTIME" "$CT_IMAGE" "$CT_ID" \
+		sh -c 'read a; echo "first:$a"; read b; echo "second:$b"; exit 4'
+	run "$PTYDRIVE" -t 10 -e 'send one\r' -e 'expect first:one' -e 'kill KILL' -- ctr -a "$CT_SOCK" tasks attach "$CT_ID"
+	[ "$status" -eq 0 ] || fail "first client: $output"
+	run "$PTYDRIVE" -t 10 -e 'send two\r' -e 'expect second:two' -e 'wait 4' -- ctr -a "$CT_SOCK" tasks attach "$CT_ID"
+	[ "$status" -eq 4 ] || fail "second client exited $status: $output"
+}
+
+# ------------------------------------------------ runc that hangs
+
+@test "a runc that hangs holds up nothing else: the shim answers, output and exits flow, a deadline kills it" {
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sleep 1000
+	touch "$CT_DIR/hang-pause"
+	ct tasks pause "$CT_ID" >"$BATS_TEST_TMPDIR/pause.out" 2>&1 &
+	local pauser=$!
+	sleep 0.5
+	run -0 timeout 5 ctr -a "$CT_SOCK" tasks ls
+	[[ $output == *"$CT_ID"*RUNNING* ]] || fail "while runc hangs: $output"
+	run -0 --separate-stderr timeout 10 ctr -a "$CT_SOCK" tasks exec --exec-id ticks "$CT_ID" \
+		sh -c 'for i in 1 2 3; do echo tick$i; sleep 0.2; done' </dev/null
+	[ "$output" = $'tick1\ntick2\ntick3' ] || fail "exec output while runc hangs: $output"
+	kill "$pauser" 2>/dev/null
+	wait "$pauser" 2>/dev/null || true
+	# A request with a deadline: runc is killed at it, the answer says so.
+	local t0=$SECONDS
+	run timeout 20 ctr -a "$CT_SOCK" --timeout 2s tasks pause "$CT_ID"
+	[ "$status" -ne 0 ] || fail "pause with a deadline should fail: $output"
+	((SECONDS - t0 < 15)) || fail "the deadline did not cut runc short"
+	rm "$CT_DIR/hang-pause"
+	# The first pause (no deadline) is still queued before this one: wait it out.
+	wait_for -t 40 -m "pause works again" timeout 40 ctr -a "$CT_SOCK" tasks pause "$CT_ID"
+	run -0 ct tasks ls
+	[[ $output == *"$CT_ID"*PAUSED* ]] || fail "$output"
+	run -0 ct tasks resume "$CT_ID"
+}
+
+# ------------------------------------------------ containerd restarts
+
+@test "containerd restarted while a container runs: it goes on, and its exit is reported" {
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+	ct_stop_containerd
+	ct_start_containerd
+	run -0 ct tasks ls
+	[[ $output == *"$CT_ID"*RUNNING* ]] || fail "after the restart: $output"
+	run -0 ct tasks exec --exec-id after "$CT_ID" echo still-here </dev/null
+	[ "$output" = still-here ] || fail "$output"
+	run -0 ct tasks kill "$CT_ID"
+	wait_for -m "task stopped" sh -c "ctr -a '$CT_SOCK' tasks ls | grep -q '$CT_ID.*STOPPED'"
+	run -0 ct tasks delete "$CT_ID"
+	[[ $output == *"exit code 7"* ]] || fail "$output"
+}
+
+@test "a container that exits while containerd is away: its exit event reaches containerd when it is back" {
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 5'
+	ct_stop_containerd
+	local from
+	from=$(wc -l <"$CT_DIR/containerd.log")
+	touch "$(ct_bundle "$CT_ID")/rootfs/tmp/go"
+	wait_for -m "the container exits" sh -c \
+		"runc --root /run/containerd/runc/$CONTAINERD_NAMESPACE state '$CT_ID' | grep -q '\"status\": \"stopped\"'"
+	ct_start_containerd
+	wait_for -m "containerd takes the exit event" sh -c \
+		"tail -n +$((from + 1)) '$CT_DIR/containerd.log' | grep 'event forwarded' | grep -q 'topic=/tasks/exit'"
+	run -0 ct tasks ls
+	[[ $output == *"$CT_ID"*STOPPED* ]] || fail "$output"
+	run -0 ct tasks delete "$CT_ID"
+	[[ $output == *"exit code 5"* ]] || fail "$output"
 }

@@ -8,6 +8,12 @@
 # tar -> podman import (private vfs storage) -> podman save --format
 # oci-archive -> ctr images import.
 #
+# Every run has a namespace of its own (CONTAINERD_NAMESPACE, which ctr
+# reads), so runc's state under /run/containerd/runc/NAMESPACE is never
+# shared with another containerd on the machine. The shim runs runc through
+# CT_DIR/bin/runc-wrap (PTYSHIM_CTRD_RUNC): plain runc, except that a
+# `pause` waits 30 s while CT_DIR/hang-pause exists (a runc that hangs).
+#
 # Environment: CT_SHIM (default bin/containerd-shim-ptyshim-v1 of this tree),
 # CT_KEEP=1 keeps CT_DIR (containerd's log is CT_DIR/containerd.log).
 
@@ -40,9 +46,21 @@ ct_write_config() {
 		'[debug]' '  level = "debug"' >"$CT_DIR/config.toml"
 }
 
+# A runc whose pause can be made to hang (see the header).
+ct_write_runc_wrapper() {
+	printf '%s\n' '#!/bin/sh' \
+		'# runc --root R --log L --log-format json SUBCOMMAND ...' \
+		"if [ \"\$7\" = pause ] && [ -e '$CT_DIR/hang-pause' ]; then exec sleep 30; fi" \
+		"exec runc \"\$@\"" >"$CT_DIR/bin/runc-wrap"
+	chmod +x "$CT_DIR/bin/runc-wrap"
+}
+
+# Starts containerd (again, after ct_stop_containerd: same config, root
+# and state); its log is appended to. fd 3 is bats' own: not for it.
 ct_start_containerd() {
 	ct_write_config
-	PATH=$CT_DIR/bin:$PATH containerd --config "$CT_DIR/config.toml" >"$CT_DIR/containerd.log" 2>&1 &
+	PATH=$CT_DIR/bin:$PATH PTYSHIM_CTRD_RUNC=$CT_DIR/bin/runc-wrap \
+		containerd --config "$CT_DIR/config.toml" >>"$CT_DIR/containerd.log" 2>&1 3>&- &
 	CT_PID=$!
 	echo "$CT_PID" >"$CT_DIR/containerd.pid"
 	local i
@@ -52,6 +70,20 @@ ct_start_containerd() {
 		sleep 0.2
 	done
 	echo "containerd did not start: $(tail -3 "$CT_DIR/containerd.log" | tr '\n' ' ')"
+	return 1
+}
+
+# Stops containerd as a restart does (SIGTERM): its shims and their
+# containers keep running.
+ct_stop_containerd() {
+	local pid
+	pid=$(cat "$CT_DIR/containerd.pid") || return 1
+	kill "$pid" || return 1
+	for _ in {1..100}; do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "containerd $pid did not stop"
 	return 1
 }
 
@@ -80,9 +112,11 @@ ct_setup_file() {
 	fi
 	CT_DIR=$(mktemp -d /tmp/ptyshim-ctrd.XXXXXX) || return 1
 	CT_SOCK=$CT_DIR/containerd.sock
+	CONTAINERD_NAMESPACE=ptyshim-test-${CT_DIR##*.}
 	mkdir -p "$CT_DIR/bin"
 	ln -s "$CT_SHIM" "$CT_DIR/bin/containerd-shim-ptyshim-v1"
-	export CT_DIR CT_SOCK CT_SHIM
+	ct_write_runc_wrapper
+	export CT_DIR CT_SOCK CT_SHIM CONTAINERD_NAMESPACE
 	local why
 	if ! why=$(ct_start_containerd); then
 		CT_SKIP=$why
@@ -113,6 +147,7 @@ ct_teardown_file() {
 	# that was killed), innermost first.
 	awk -v d="$CT_DIR/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r |
 		while read -r m; do umount -l "$m"; done
+	rmdir "/run/containerd/runc/$CONTAINERD_NAMESPACE" 2>/dev/null
 	[[ ${CT_KEEP:-} == 1 ]] || rm -rf "$CT_DIR"
 }
 
@@ -135,10 +170,20 @@ ct_teardown() {
 	grep -E 'ptyshim|level=(error|warning)' "$CT_DIR/containerd.log" | tail -30
 }
 
+# ct_bundle ID: the task's bundle directory.
+ct_bundle() {
+	echo "$CT_DIR/state/io.containerd.runtime.v2.task/$CONTAINERD_NAMESPACE/$1"
+}
+
+# ct_shim_pid ID: the pid of the task's shim (by its command line).
+ct_shim_pid() {
+	ps -eo pid,args | awk -v id="$1" '$2 ~ /containerd-shim-ptyshim-v1$/ && $0 ~ ("-id " id " ") { print $1 }'
+}
+
 # ct_shim_socket ID: the path of the shim's ttrpc socket (from the bundle).
 ct_shim_socket() {
 	local a
-	a=$(cat "$CT_DIR/state/io.containerd.runtime.v2.task/default/$1/address") || return 1
+	a=$(cat "$(ct_bundle "$1")/address") || return 1
 	echo "${a#unix://}"
 }
 
