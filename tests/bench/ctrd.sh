@@ -14,7 +14,8 @@
 # storage all live under $WORK/ctrd. Outside it is only what the shims place
 # themselves: their ttrpc sockets in /run/containerd/s (named by a hash of our
 # socket's path, so unique) and runc's state and cgroups under the namespace
-# $CTRD_NS, where run.sh's pid in every container id keeps two runs apart.
+# $CTRD_NS, where run.sh's pid in every container id keeps two runs apart;
+# the cleanup removes the namespace's directories there once they are empty.
 
 CTRD_NS=ptyshim-bench
 CTRD_N=${BENCH_CTRD_N:-$((QUICK ? 3 : 10))}
@@ -314,6 +315,9 @@ ctrd_cleanup() {
 	done
 	awk -v d="$CTRD_DIR/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r |
 		while read -r m; do umount -l "$m"; done
+	# The namespace's own directories (runc's state, cgroups), once empty:
+	# rmdir leaves them to a concurrent run that still has containers there.
+	rmdir "$rroot" /sys/fs/cgroup/"$CTRD_NS" /sys/fs/cgroup/*/"$CTRD_NS" 2>/dev/null
 	# Keep containerd's log for a look after the run; the rest can go.
 	mkdir -p "$BUILD/bench"
 	cp "$CTRD_DIR/containerd.log" "$BUILD/bench/ctrd-containerd.log" 2>/dev/null
