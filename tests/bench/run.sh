@@ -8,9 +8,11 @@
 # to run and writes the report.
 #
 # usage: tests/bench/run.sh [-h] [GROUP...]     (make bench runs it with BUILD set)
-#   groups: throughput start echo idle (default: all four); profile (only on
-#   request: perf stat syscall counts and callgrind of the shims' output path,
-#   and the k8s-file writer alone)
+#   groups: throughput start echo idle (default: all four); on request only:
+#   profile (perf stat syscall counts and callgrind of the shims' output path,
+#   and the k8s-file writer alone) and ctrd (issue 14, tests/bench/ctrd.sh:
+#   containerd-shim-ptyshim-v1 against containerd-shim-runc-v2 through a
+#   private containerd: idle shim memory, `ctr run --rm` time; ~1 min)
 # environment:
 #   BENCH_QUICK=1        small sizes and few rounds, for developing the harness
 #   BENCH_RUNS=N         rounds per case (default 7, quick 2; start: twice that)
@@ -19,9 +21,12 @@
 #   BENCH_CASES="..."    throughput subset: tty-64k pipe-64k tty-2b pipe-2b pipe-2b4k
 #   BENCH_IDLE_N=N       containers in the "many idle containers" figure (50)
 #   BENCH_WAKE_S=S       seconds over which idle wake-ups are counted (10, quick 2)
+#   BENCH_CTRD_N=N       ctrd: idle containers per runtime in the summed figure (10, quick 3)
+#   BENCH_CTRD_SETTLE_S=S  ctrd: seconds between a shim's start and its memory reading (2)
 #   BENCH_OUT=FILE       report path (default tests/bench/RESULTS.md for a full run,
 #                        BUILD/bench/RESULTS.partial.md otherwise)
 #   CONMON, PTYSHIM, RUNTIME   binaries (default /usr/bin/conmon, bin/ptyshim, runc)
+#   CTRD_SHIM            ctrd: the shim under test (bin/containerd-shim-ptyshim-v1)
 # Benchmarks never fail on a figure: the exit status only says whether the
 # harness itself could run.
 set -u -o pipefail
@@ -57,8 +62,8 @@ GROUPS_RUN=""
 for arg in "$@"; do
 	case $arg in
 	-h | --help) usage; exit 0 ;;
-	throughput | start | echo | idle | profile) GROUPS_RUN="$GROUPS_RUN $arg" ;;
-	*) die "unknown group \"$arg\" (throughput start echo idle profile)" ;;
+	throughput | start | echo | idle | profile | ctrd) GROUPS_RUN="$GROUPS_RUN $arg" ;;
+	*) die "unknown group \"$arg\" (throughput start echo idle profile ctrd)" ;;
 	esac
 done
 GROUPS_RUN=${GROUPS_RUN:-${BENCH_GROUPS:-$DEFAULT_GROUPS}}
@@ -72,6 +77,10 @@ elif [ "$FULL" = 1 ]; then
 else
 	OUT=$BUILD/bench/RESULTS.partial.md
 fi
+
+# The ctrd group (issue 14) and its report, in a file of their own.
+# shellcheck source-path=SCRIPTDIR source=ctrd.sh
+. "$ROOT/tests/bench/ctrd.sh"
 
 # ---- preconditions ----------------------------------------------------------
 
@@ -120,6 +129,7 @@ cleanup() {
 		[ -n "$pid" ] && [ -d "/proc/$pid" ] && grep -qa -- "$WORK" "/proc/$pid/cmdline" 2>/dev/null &&
 			kill -KILL "$pid" 2>/dev/null
 	done <"$SHIM_PIDS"
+	ctrd_cleanup
 	mkdir -p "$BUILD/bench"
 	[ -s "$DATA" ] && cp "$DATA" "$BUILD/bench/last-run.tsv"
 	umount "$WORK" 2>/dev/null || umount -l "$WORK"
@@ -815,6 +825,7 @@ report() {
 		done
 		echo
 	fi
+	[[ " $GROUPS_RUN " == *" ctrd "* ]] && report_ctrd
 	if [[ " $GROUPS_RUN " == *" profile "* ]]; then
 		echo "## Profile"
 		echo
@@ -909,6 +920,7 @@ report() {
 	m=$(med -v mode=stat -v g=paint -v c=screen-200x50 -v a=ptyshim -v k=paint_p50_ns -v scale=1e3)
 	echo "| (attach-to-painted, full 200x50 screen, p50 µs) | $m | — |"
 	echo
+	[[ " $GROUPS_RUN " == *" ctrd "* ]] && ctrd_targets
 	echo "## Failures"
 	echo
 	if [ -s "$FAILS" ]; then cat "$FAILS"; else echo "none"; fi
