@@ -14,6 +14,7 @@
 #   ctrdpb  C code protoc-c generates at build time from the .proto files
 #           Debian installs (containerd's task API, gogo's options, google's
 #           well-known types) plus src/ctrd/ttrpc.proto (ttrpc's envelope)
+.DEFAULT_GOAL := all
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral

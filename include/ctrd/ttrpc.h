@@ -55,6 +55,11 @@ void ttrpc_header_put(uint8_t out[TTRPC_HEADER_LEN], uint32_t length, uint32_t s
  * (or one without a service and method). Free with ttrpc__request__free_unpacked. */
 Ttrpc__Request *ttrpc_request_decode(const uint8_t *data, size_t len);
 
+/* The status of a Response frame's payload (what a ttrpc client reads):
+ * its code (RPC_OK without a status), with its message copied into msg
+ * (msglen bytes, NUL-terminated); -1 for bytes that are not a Response. */
+int ttrpc_response_status(const uint8_t *data, size_t len, char *msg, size_t msglen);
+
 /* A whole response frame (header included) for stream_id: status code with
  * message, and payload (a packed response message; only with RPC_OK).
  * Returns malloc'd bytes and sets *frame_len. */

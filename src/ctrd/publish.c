@@ -135,19 +135,17 @@ static bool send_pending(struct publisher *pub)
 /* The answer to the request in flight: the event is taken, or refused. */
 static void take_answer(struct publisher *pub, const struct ttrpc_frame *f)
 {
-	Ttrpc__Response *resp = ttrpc__response__unpack(NULL, f->length, f->payload);
+	char msg[128];
+	int code = ttrpc_response_status(f->payload, f->length, msg, sizeof(msg));
 	pub->stream_id = 0;
 	loop_timer_disarm(pub->loop, &pub->timer);
-	if (resp && (!resp->status || resp->status->code == 0)) {
+	if (code == RPC_OK) {
 		drop_head(pub);
-	} else {
-		char why[160];
-		snprintf(why, sizeof(why), "containerd answered %s",
-			 resp && resp->status && resp->status->message ? resp->status->message : "garbage");
-		head_failed(pub, why);
+		return;
 	}
-	if (resp)
-		ttrpc__response__free_unpacked(resp, NULL);
+	char why[160];
+	snprintf(why, sizeof(why), "containerd answered %s", code < 0 ? "garbage" : msg);
+	head_failed(pub, why);
 }
 
 /* Reads answers; false when the connection ended or sent nonsense. */

@@ -1,5 +1,6 @@
 #include "ctrd/ttrpc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -53,6 +54,18 @@ Ttrpc__Request *ttrpc_request_decode(const uint8_t *data, size_t len)
 		return NULL;
 	}
 	return req;
+}
+
+int ttrpc_response_status(const uint8_t *data, size_t len, char *msg, size_t msglen)
+{
+	Ttrpc__Response *resp = ttrpc__response__unpack(NULL, len, data);
+	if (!resp)
+		return -1;
+	int code = resp->status ? resp->status->code : RPC_OK;
+	if (msglen > 0)
+		snprintf(msg, msglen, "%s", resp->status && resp->status->message ? resp->status->message : "");
+	ttrpc__response__free_unpacked(resp, NULL);
+	return code;
 }
 
 static uint8_t *pack_frame(uint32_t stream_id, uint8_t type, const ProtobufCMessage *msg, size_t *frame_len)

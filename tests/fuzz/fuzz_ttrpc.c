@@ -1,7 +1,9 @@
 /* fuzz_ttrpc: the containerd shim's ttrpc frame scanner and message
  * decoding (src/ctrd/ttrpc.c) on arbitrary bytes: a stream of frames as a
  * connection's buffer holds it, each frame's payload decoded as a
- * ttrpc.Request and the Request's payload as the Task service's messages.
+ * ttrpc.Request and the Request's payload as the Task service's messages,
+ * and as a ttrpc.Response the way the event publisher reads containerd's
+ * answers.
  *
  * Checked against the contract in ctrd/ttrpc.h: the scanner never claims
  * more bytes than it was given, a whole frame is exactly the header and
@@ -70,6 +72,9 @@ static void check_answer(uint32_t stream_id, const char *message)
 
 static void handle_frame(const struct ttrpc_frame *f)
 {
+	char msg[64];
+	int code = ttrpc_response_status(f->payload, f->length, msg, sizeof(msg));
+	CHECK(code < 0 || strlen(msg) < sizeof(msg));
 	Ttrpc__Request *req = ttrpc_request_decode(f->payload, f->length);
 	if (!req) {
 		check_answer(f->stream_id, "ttrpc: malformed request");
