@@ -11,9 +11,14 @@
 # run unchanged; the shim is slower under valgrind, so they may need their
 # caps raised (WAIT_CAP, FAKEMGR_TIMEOUT; set below).
 #
+# The containerd shim (bin/containerd-shim-ptyshim-v1) gets the same
+# treatment through 60-containerd: containerd finds a wrapper of that name
+# (CT_SHIM), which execs valgrind on the real binary; its daemonized server
+# is a fork, so valgrind follows it too.
+#
 # Default scenarios: pipe mode, terminal mode, exit files and exit command,
-# attach (the client against the shim), create failures:
-#   03-pipe-mode 04-terminal 05-exit 25-attach-client 02-create
+# attach (the client against the shim), create failures, containerd:
+#   03-pipe-mode 04-terminal 05-exit 25-attach-client 02-create 60-containerd
 # Environment: VG_DIR, VALGRIND (default valgrind), NO_BUILD=1 (skip make).
 # Exit status: 0 clean; 1 when valgrind found errors or definite leaks, or
 # the tests failed; 77 when valgrind is not installed.
@@ -38,26 +43,33 @@ if nm "$ROOT/bin/ptyshim" 2>/dev/null | grep -q __asan_init; then
 fi
 
 scenarios=("$@")
-((${#scenarios[@]} > 0)) || scenarios=(03-pipe-mode 04-terminal 05-exit 25-attach-client 02-create)
+((${#scenarios[@]} > 0)) || scenarios=(03-pipe-mode 04-terminal 05-exit 25-attach-client 02-create 60-containerd)
 
 rm -rf "$VG_DIR"
 mkdir -p "$VG_DIR/logs"
-WRAPPER=$VG_DIR/ptyshim
-cat >"$WRAPPER" <<EOF
+# write_wrapper PATH BINARY: a script at PATH that runs BINARY under valgrind.
+write_wrapper() {
+	cat >"$1" <<EOF
 #!/bin/sh
-# valgrind wrapper for bin/ptyshim, made by tests/valgrind.sh
+# valgrind wrapper for $2, made by tests/valgrind.sh
 exec $(printf %q "$VALGRIND") --quiet --tool=memcheck --leak-check=full \\
 	--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite \\
 	--track-fds=yes --trace-children=no --child-silent-after-fork=no \\
 	--log-file=$(printf %q "$VG_DIR/logs/vg.%p.log") \\
-	$(printf %q "$ROOT/bin/ptyshim") "\$@"
+	$(printf %q "$2") "\$@"
 EOF
-chmod +x "$WRAPPER"
+	chmod +x "$1"
+}
+WRAPPER=$VG_DIR/ptyshim
+write_wrapper "$WRAPPER" "$ROOT/bin/ptyshim"
+mkdir -p "$VG_DIR/ctrd"
+CT_WRAPPER=$VG_DIR/ctrd/containerd-shim-ptyshim-v1
+write_wrapper "$CT_WRAPPER" "$ROOT/bin/containerd-shim-ptyshim-v1"
 
 status=0
 for s in "${scenarios[@]}"; do
 	echo "== $s"
-	if ! SHIM=$WRAPPER TESTS=$s WAIT_CAP=${WAIT_CAP:-60} FAKEMGR_TIMEOUT=${FAKEMGR_TIMEOUT:-90} \
+	if ! SHIM=$WRAPPER CT_SHIM=$CT_WRAPPER TESTS=$s WAIT_CAP=${WAIT_CAP:-60} FAKEMGR_TIMEOUT=${FAKEMGR_TIMEOUT:-90} \
 		BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300} tests/run integration 2>&1 | tail -n 40; then
 		echo "valgrind: tests of $s failed under valgrind (see above)"
 		status=1

@@ -222,7 +222,9 @@ ttrpc_survives() {
 	local shim rss
 	shim=$(ct_shim_pid "$CT_ID")
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$shim/status")
-	((rss < 8192)) || fail "the shim holds $rss kB: its queue is not bounded"
+	# (valgrind's own memory would drown the figure: tests/valgrind.sh)
+	[[ $(cat "/proc/$shim/comm") == memcheck* ]] || ((rss < 8192)) ||
+		fail "the shim holds $rss kB: its queue is not bounded"
 	ct tasks attach "$CT_ID" >"$BATS_TEST_TMPDIR/out" </dev/null
 	cmp <(seq 1 300000; echo END) "$BATS_TEST_TMPDIR/out" || fail "the output is not whole and in order"
 }

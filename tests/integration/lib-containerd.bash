@@ -175,9 +175,12 @@ ct_bundle() {
 	echo "$CT_DIR/state/io.containerd.runtime.v2.task/$CONTAINERD_NAMESPACE/$1"
 }
 
-# ct_shim_pid ID: the pid of the task's shim (by its command line).
+# ct_shim_pid ID: the pid of the task's shim: its init's parent (the shim
+# is its subreaper; its command line may be valgrind's).
 ct_shim_pid() {
-	ps -eo pid,args | awk -v id="$1" '$2 ~ /containerd-shim-ptyshim-v1$/ && $0 ~ ("-id " id " ") { print $1 }'
+	local pid
+	pid=$(ct tasks ls | awk -v id="$1" '$1 == id { print $2 }')
+	[[ -n $pid ]] && ps -o ppid= -p "$pid" | tr -d ' '
 }
 
 # ct_shim_socket ID: the path of the shim's ttrpc socket (from the bundle).
