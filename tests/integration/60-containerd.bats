@@ -212,8 +212,10 @@ ttrpc_survives() {
 # ------------------------------------------------ readers that stall or leave
 
 @test "nobody reads a pipe: the container is held back, the shim is not; a new reader gets every byte in order" {
-	# ctr run -d leaves: nobody reads the fifos from then on.
-	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sh -c 'seq 1 300000; echo END'
+	# ctr run -d leaves (it reads what comes before it has gone): the
+	# container writes only once nobody reads the fifos.
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; seq 1 300000; echo END'
+	touch "$(ct_bundle "$CT_ID")/rootfs/tmp/go"
 	sleep 1
 	run -0 ct tasks ls
 	[[ $output == *"$CT_ID"*RUNNING* ]] || fail "the container should wait for a reader: $output"
@@ -226,7 +228,8 @@ ttrpc_survives() {
 	[[ $(cat "/proc/$shim/comm") == memcheck* ]] || ((rss < 8192)) ||
 		fail "the shim holds $rss kB: its queue is not bounded"
 	ct tasks attach "$CT_ID" >"$BATS_TEST_TMPDIR/out" </dev/null
-	cmp <(seq 1 300000; echo END) "$BATS_TEST_TMPDIR/out" || fail "the output is not whole and in order"
+	cmp <(seq 1 300000; echo END) "$BATS_TEST_TMPDIR/out" ||
+		fail "the output is not whole and in order: $(wc -c <"$BATS_TEST_TMPDIR/out") bytes, from $(head -c 40 "$BATS_TEST_TMPDIR/out" | od -c | head -3)"
 }
 
 # A terminal container, detached at once, floods its terminal with nobody
