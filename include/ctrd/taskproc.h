@@ -46,6 +46,7 @@ struct taskproc {
 	struct ctr_stdio *io;
 	struct outfifo *out, *err; /* err may be out (one file for both) */
 	struct ttyscreen *screen;
+	char *screen_socket; /* where the screen answers snapshots (terminals) */
 	int in_fifo;
 	struct watch in_w;
 	int console_fd; /* listening; the PTY master arrives on it */
@@ -60,8 +61,10 @@ struct taskproc *taskproc_new(struct loop *loop, const char *exec_id, bool termi
 void taskproc_free(struct taskproc *p);
 
 /* Before runc create/exec: opens the fifos, makes the pipes or the console
- * socket. 0, or -1 with err set. */
-int taskproc_prepare_stdio(struct taskproc *p, char *err, size_t errlen);
+ * socket, and for a terminal its screen model, answering snapshots at
+ * screen_socket (`ptyshim-attach --snapshot`; none when NULL). 0, or -1
+ * with err set. */
+int taskproc_prepare_stdio(struct taskproc *p, const char *screen_socket, char *err, size_t errlen);
 /* After runc succeeded: takes the PTY master (terminal) or closes the
  * container's pipe ends, and starts copying. 0, or -1 with err set. */
 int taskproc_connect_stdio(struct taskproc *p, char *err, size_t errlen);

@@ -275,7 +275,10 @@ static bool begin_create(void *ctx, struct job *j, struct runc_step *step)
 	}
 	struct taskproc *p =
 		taskproc_new(ts->loop, "", req->terminal, req->stdin, req->stdout, req->stderr, &ts->runc, ts);
-	if (taskproc_prepare_stdio(p, err, sizeof(err)) < 0) {
+	char *screen = bundle_file(ts, "screen");
+	int rc = taskproc_prepare_stdio(p, screen, err, sizeof(err));
+	free(screen);
+	if (rc < 0) {
 		taskproc_free(p);
 		unmount_rootfs(ts);
 		reply_err(ts, &j->to, RPC_UNKNOWN, "create %s: %s", ts->id, err);
@@ -369,7 +372,12 @@ static bool begin_start(void *ctx, struct job *j, struct runc_step *step)
 		step->args[2] = NULL;
 	} else {
 		char err[ERR_LEN];
-		if (taskproc_prepare_stdio(p, err, sizeof(err)) < 0) {
+		char *name = xasprintf("%s.screen", p->exec_id);
+		char *screen = bundle_file(ts, name);
+		int rc = taskproc_prepare_stdio(p, screen, err, sizeof(err));
+		free(screen);
+		free(name);
+		if (rc < 0) {
 			reply_err(ts, &j->to, RPC_UNKNOWN, "start %s: %s", p->exec_id, err);
 			return false;
 		}

@@ -160,11 +160,12 @@ void taskproc_free(struct taskproc *p)
 }
 
 /* A terminal's model: its size follows ResizePty (24x80 until then). A
- * model refused leaves the terminal byte-exact, with a warning. */
-static void make_screen(struct taskproc *p)
+ * model refused (or its socket) leaves the terminal byte-exact, with a
+ * warning. */
+static void make_screen(struct taskproc *p, const char *socket)
 {
 	char *why = NULL;
-	p->screen = ttyscreen_new(p->loop, 0, 0, NULL, &why);
+	p->screen = ttyscreen_new(p->loop, 0, 0, socket, &why);
 	if (p->screen == NULL) {
 		diag_warn("process %s: %s", p->exec_id[0] ? p->exec_id : "init", why);
 		free(why);
@@ -226,10 +227,10 @@ static int make_pipes(struct taskproc *p, int shim_fds[3])
 	return 0;
 }
 
-int taskproc_prepare_stdio(struct taskproc *p, char *err, size_t errlen)
+int taskproc_prepare_stdio(struct taskproc *p, const char *screen_socket, char *err, size_t errlen)
 {
 	if (p->terminal)
-		make_screen(p);
+		make_screen(p, screen_socket);
 	if (open_outputs(p, err, errlen) < 0 || open_stdin(p, err, errlen) < 0)
 		return -1;
 	if (p->terminal) {
