@@ -47,8 +47,8 @@ MAIN_containerd-shim-ptyshim-v1 := ctrd
 
 PROGRAMS   := ptyshim ptyshim-attach ptyshim-logs containerd-shim-ptyshim-v1
 FOLDERS    := base logfmt screen shim client attach logs ctrd
-ALL_LIBS   := ctrd shim attach logs client screen logfmt base
-TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm -ltsm -lsystemd -pthread
+ALL_LIBS   := ctrd ctrdpb shim attach logs client screen logfmt base
+TEST_LIBS  := -lcmocka -lutil -lreadline -ljson-c -lm -ltsm -lsystemd -lprotobuf-c -pthread
 
 lib        = $(BUILD)/lib$(1).a
 libs_of    = $(foreach f,$(1),$(call lib,$(f)))
@@ -113,7 +113,7 @@ demo/bin/ptyman: $(DEMO_OBJS) $(call libs_of,$(USES_ptyman)) $(FLAVOUR)
 # Tests and helpers may use every archive: they test the modules one by one.
 $(BUILD)/tests/%: tests/unit/%.c $(call libs_of,$(ALL_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Idemo $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) $(TEST_LIBS)
+	$(CC) $(CPPFLAGS) -I$(PB_DIR) -Idemo $(CFLAGS) $(WARN) -Wno-missing-prototypes -MMD -MP -o $@ $< $(call libs_of,$(ALL_LIBS)) $(LDFLAGS) $(TEST_LIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(call libs_of,$(ALL_LIBS))
 	@mkdir -p $(dir $@)

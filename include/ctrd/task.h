@@ -1,6 +1,7 @@
 /* task: containerd's Task service v2 (containerd.task.v2.Task) for one
  * container: Create (rootfs mounts, runc create), Start, State, Wait, Kill,
- * Delete, Pids, CloseIO, ResizePty, Exec, Connect, Shutdown, Pause, Resume.
+ * Delete, Pids, CloseIO, ResizePty, Exec, Connect, Shutdown, Pause, Resume,
+ * Stats.
  * What needs runc runs as a job (ctrd/jobs.h) and is answered when runc is
  * done; Wait answers when the process exits; the rest answer at once. Other
  * methods (and other services) answer UNIMPLEMENTED, a message that does

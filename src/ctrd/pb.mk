@@ -14,6 +14,7 @@ PB_PROTOS  := github.com/containerd/containerd/runtime/v2/task/shim.proto \
 	github.com/containerd/containerd/api/types/task/task.proto \
 	github.com/containerd/containerd/api/events/task.proto \
 	github.com/containerd/containerd/api/services/ttrpc/events/v1/events.proto \
+	github.com/containerd/cgroups/stats/v1/metrics.proto github.com/containerd/cgroups/v2/stats/metrics.proto \
 	github.com/containerd/containerd/protobuf/plugin/fieldpath.proto \
 	gogoproto/gogo.proto google/rpc/status.proto ctrd/ttrpc.proto \
 	google/protobuf/descriptor.proto google/protobuf/any.proto \

@@ -11,10 +11,12 @@
 
 #include "base/diag.h"
 #include "base/util.h"
+#include "ctrd/cgstats.h"
 #include "ctrd/mounts.h"
 #include "ctrd/taskproc.h"
 #include "github.com/containerd/containerd/api/events/task.pb-c.h"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb-c.h"
+#include "google/protobuf/any.pb-c.h"
 #include "shim/runtime.h"
 
 #define TASK_SERVICE "containerd.task.v2.Task"
@@ -846,6 +848,35 @@ static bool m_exec(struct task_service *ts, const struct rpc_target *to, Protobu
 	return false;
 }
 
+/* The container's cgroup figures, read from its init's cgroups (no runc
+ * needed: kubelet asks every few seconds). */
+static bool m_stats(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
+{
+	(void)msg;
+	struct taskproc *init = need_proc(ts, to, "");
+	if (!init)
+		return false;
+	if (init->state != TASKPROC_RUNNING || init->pid <= 0) {
+		reply_err(ts, to, RPC_NOT_FOUND, "task %s is not running", ts->id);
+		return false;
+	}
+	struct cgstats st;
+	char err[ERR_LEN];
+	if (cgstats_collect("/proc", init->pid, cgstats_unified(), &st, err, sizeof(err)) < 0) {
+		reply_err(ts, to, RPC_NOT_FOUND, "stats %s: %s", ts->id, err);
+		return false;
+	}
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	any.type_url = (char *)st.type_url;
+	any.value.data = st.data;
+	any.value.len = st.len;
+	Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
+	resp.stats = &any;
+	reply_msg(ts, to, &resp.base);
+	cgstats_free(&st);
+	return false;
+}
+
 static bool m_connect(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {
 	(void)msg;
@@ -883,6 +914,7 @@ static const struct method methods[] = {
 	{"Shutdown", &containerd__task__v2__shutdown_request__descriptor, m_shutdown},
 	{"Pause", &containerd__task__v2__pause_request__descriptor, m_pause},
 	{"Resume", &containerd__task__v2__resume_request__descriptor, m_resume},
+	{"Stats", &containerd__task__v2__stats_request__descriptor, m_stats},
 };
 
 void task_handle(void *ctx, const struct rpc_target *to, const Ttrpc__Request *req)

@@ -199,6 +199,18 @@ ttrpc_survives() {
 	wait_for -m "three processes" sh -c "[ \$(ctr -a '$CT_SOCK' tasks ps '$CT_ID' | tail -n +2 | wc -l) -eq 3 ]"
 }
 
+@test "ctr task metrics: the container's cgroup figures (Stats), as the Go shim gives them" {
+	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sh -c 'sleep 1000 & sleep 1000 & wait'
+	wait_for -m "three processes" sh -c "ctr -a '$CT_SOCK' tasks metrics '$CT_ID' | grep -Eq '^pids.current +3 *\$'"
+	run -0 ct tasks metrics "$CT_ID"
+	[[ $output == *memory.usage* ]] || fail "no memory figure: $output"
+	[[ $output == *cpu* ]] || fail "no cpu figure: $output"
+	run -0 ct tasks kill -s KILL "$CT_ID"
+	wait_for -m "task stopped" sh -c "ctr -a '$CT_SOCK' tasks ls | grep -q '$CT_ID.*STOPPED'"
+	run ct tasks metrics "$CT_ID"
+	[ "$status" -ne 0 ] || fail "a stopped task has no figures: $output"
+}
+
 @test "ctr task pause and resume: PAUSED while frozen, RUNNING after" {
 	run -0 run_ctr -d "$CT_IMAGE" "$CT_ID" sleep 1000
 	run -0 ct tasks pause "$CT_ID"
