@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "ctrd/pbmsg.h"
 #include "github.com/containerd/cgroups/stats/v1/metrics.pb-c.h"
 #include "github.com/containerd/cgroups/v2/stats/metrics.pb-c.h"
 
@@ -333,13 +334,6 @@ static void v2_fill(const char *dir, struct v2_metrics *v)
 	}
 }
 
-static void pack(const ProtobufCMessage *m, struct cgstats *out)
-{
-	out->len = protobuf_c_message_get_packed_size(m);
-	out->data = xmalloc(out->len ? out->len : 1);
-	protobuf_c_message_pack(m, out->data);
-}
-
 bool cgstats_unified(void)
 {
 	struct statfs fs;
@@ -362,13 +356,13 @@ int cgstats_collect(const char *proc, pid_t pid, bool unified, struct cgstats *o
 	if (unified) {
 		struct v2_metrics *v = xcalloc(1, sizeof(*v));
 		v2_fill(d.v2, v);
-		pack(&v->m.base, out);
+		out->data = pbmsg_pack(&v->m.base, &out->len);
 		out->type_url = "io.containerd.cgroups.v2.Metrics";
 		free(v);
 	} else {
 		struct v1_metrics *v = xcalloc(1, sizeof(*v));
 		v1_fill(&d, v);
-		pack(&v->m.base, out);
+		out->data = pbmsg_pack(&v->m.base, &out->len);
 		out->type_url = "io.containerd.cgroups.v1.Metrics";
 		free(v);
 	}

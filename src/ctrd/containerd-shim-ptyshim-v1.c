@@ -28,6 +28,7 @@
 #include "base/version.h"
 #include "ctrd/flags.h"
 #include "ctrd/mounts.h"
+#include "ctrd/pbmsg.h"
 #include "ctrd/task.h"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb-c.h"
 
@@ -253,17 +254,12 @@ static int cmd_delete(struct shim *s)
 	if (mounts_remove(rootfs) < 0)
 		diag_warn("unmount %s: %s", rootfs, strerror(errno));
 	remove_dead_socket(s);
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	at.seconds = now.tv_sec;
-	at.nanos = (int32_t)now.tv_nsec;
+	Google__Protobuf__Timestamp at = pbmsg_now();
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
 	resp.exit_status = 128 + SIGKILL;
 	resp.exited_at = &at;
-	size_t n = containerd__task__v2__delete_response__get_packed_size(&resp);
-	uint8_t *out = xmalloc(n);
-	containerd__task__v2__delete_response__pack(&resp, out);
+	size_t n;
+	uint8_t *out = pbmsg_pack(&resp.base, &n);
 	int ok = write_all(1, out, n);
 	free(out);
 	free(rootfs);

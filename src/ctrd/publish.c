@@ -13,6 +13,7 @@
 #include "base/loop.h"
 #include "base/sock.h"
 #include "base/util.h"
+#include "ctrd/pbmsg.h"
 #include "ctrd/ttrpc.h"
 #include "github.com/containerd/containerd/api/services/ttrpc/events/v1/events.pb-c.h"
 #include "google/protobuf/any.pb-c.h"
@@ -262,26 +263,14 @@ void publisher_free(struct publisher *pub)
 	free(pub);
 }
 
-static uint8_t *pack(const ProtobufCMessage *m, size_t *len)
-{
-	*len = protobuf_c_message_get_packed_size(m);
-	uint8_t *b = xmalloc(*len ? *len : 1);
-	protobuf_c_message_pack(m, b);
-	return b;
-}
-
 /* A ForwardRequest for the event, stamped now. */
 static uint8_t *forward_request(const struct publisher *pub, const char *topic, const char *type_url,
 				const ProtobufCMessage *event, size_t *len)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	at.seconds = now.tv_sec;
-	at.nanos = (int32_t)now.tv_nsec;
+	Google__Protobuf__Timestamp at = pbmsg_now();
 	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
 	any.type_url = (char *)type_url;
-	any.value.data = pack(event, &any.value.len);
+	any.value.data = pbmsg_pack(event, &any.value.len);
 	Containerd__Services__Events__Ttrpc__V1__Envelope env = CONTAINERD__SERVICES__EVENTS__TTRPC__V1__ENVELOPE__INIT;
 	env.timestamp = &at;
 	env.namespace_ = pub->namespace;
@@ -290,7 +279,7 @@ static uint8_t *forward_request(const struct publisher *pub, const char *topic, 
 	Containerd__Services__Events__Ttrpc__V1__ForwardRequest req =
 		CONTAINERD__SERVICES__EVENTS__TTRPC__V1__FORWARD_REQUEST__INIT;
 	req.envelope = &env;
-	uint8_t *out = pack(&req.base, len);
+	uint8_t *out = pbmsg_pack(&req.base, len);
 	free(any.value.data);
 	return out;
 }

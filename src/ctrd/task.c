@@ -13,6 +13,7 @@
 #include "base/util.h"
 #include "ctrd/cgstats.h"
 #include "ctrd/mounts.h"
+#include "ctrd/pbmsg.h"
 #include "ctrd/taskproc.h"
 #include "github.com/containerd/containerd/api/events/task.pb-c.h"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb-c.h"
@@ -39,9 +40,8 @@ struct method {
 
 static void reply_msg(struct task_service *ts, const struct rpc_target *to, const ProtobufCMessage *m)
 {
-	size_t n = protobuf_c_message_get_packed_size(m);
-	uint8_t *b = xmalloc(n ? n : 1);
-	protobuf_c_message_pack(m, b);
+	size_t n;
+	uint8_t *b = pbmsg_pack(m, &n);
 	server_reply(ts->srv, to, RPC_OK, NULL, b, n);
 	free(b);
 }
@@ -108,14 +108,6 @@ static void remove_proc(struct task_service *ts, struct taskproc *p)
 	taskproc_free(p);
 }
 
-static Google__Protobuf__Timestamp timestamp_of(const struct timespec *t)
-{
-	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	ts.seconds = t->tv_sec;
-	ts.nanos = (int32_t)t->tv_nsec;
-	return ts;
-}
-
 static char *bundle_file(const struct task_service *ts, const char *name)
 {
 	return xasprintf("%s/%s", ts->bundle, name);
@@ -128,7 +120,7 @@ static void answer_waiters(struct task_service *ts, const struct taskproc *p);
 static void publish_exit(struct task_service *ts, const struct taskproc *p)
 {
 	Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
-	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
+	Google__Protobuf__Timestamp at = pbmsg_timestamp(&p->exited_at);
 	ev.container_id = (char *)ts->id;
 	ev.id = (char *)proc_name(ts, p);
 	ev.pid = (uint32_t)p->pid;
@@ -454,7 +446,7 @@ static bool m_state(struct task_service *ts, const struct rpc_target *to, Protob
 	if (!p)
 		return false;
 	Containerd__Task__V2__StateResponse resp = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
-	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
+	Google__Protobuf__Timestamp at = pbmsg_timestamp(&p->exited_at);
 	resp.id = (char *)proc_name(ts, p);
 	resp.bundle = ts->bundle ? ts->bundle : "";
 	resp.pid = p->pid > 0 ? (uint32_t)p->pid : 0;
@@ -475,7 +467,7 @@ static bool m_state(struct task_service *ts, const struct rpc_target *to, Protob
 static void reply_wait(struct task_service *ts, const struct rpc_target *to, const struct taskproc *p)
 {
 	Containerd__Task__V2__WaitResponse resp = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
-	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
+	Google__Protobuf__Timestamp at = pbmsg_timestamp(&p->exited_at);
 	resp.exit_status = (uint32_t)p->exit_code;
 	resp.exited_at = &at;
 	reply_msg(ts, to, &resp.base);
@@ -586,7 +578,7 @@ static bool m_kill(struct task_service *ts, const struct rpc_target *to, Protobu
 static void publish_delete(struct task_service *ts, const struct taskproc *p)
 {
 	Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
-	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
+	Google__Protobuf__Timestamp at = pbmsg_timestamp(&p->exited_at);
 	ev.container_id = (char *)ts->id;
 	ev.pid = (uint32_t)p->pid;
 	ev.exit_status = (uint32_t)p->exit_code;
@@ -597,7 +589,7 @@ static void publish_delete(struct task_service *ts, const struct taskproc *p)
 static void reply_delete(struct task_service *ts, const struct rpc_target *to, struct taskproc *p)
 {
 	Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
-	Google__Protobuf__Timestamp at = timestamp_of(&p->exited_at);
+	Google__Protobuf__Timestamp at = pbmsg_timestamp(&p->exited_at);
 	resp.pid = p->pid > 0 ? (uint32_t)p->pid : 0;
 	resp.exit_status = (uint32_t)p->exit_code;
 	resp.exited_at = &at;

@@ -281,11 +281,12 @@ FLOOD_SCRIPT='yes "$(printf %0500d 0)" | head -c 5000000; touch /tmp/flooded; cl
 
 @test "the stdin of a terminal outlives its clients: the next client types" {
 	run "$PTYDRIVE" -t 20 -e 'wait 0' -- ctr -a "$CT_SOCK" run -d -t --runtime "$CT_RUNTIME" "$CT_IMAGE" "$CT_ID" \
-		sh -c 'read a; echo "first:$a"; read b; echo "second:$b"; exit 4'
+		sh -c 'read a; echo "first:$a"; read b; echo "[$b] ($?)" >/tmp/second; echo "second:$b"; exit 4'
 	run "$PTYDRIVE" -t 10 -e 'send one\r' -e 'expect first:one' -e 'kill KILL' -- ctr -a "$CT_SOCK" tasks attach "$CT_ID"
 	[ "$status" -eq 0 ] || fail "first client: $output"
 	run "$PTYDRIVE" -t 10 -e 'send two\r' -e 'expect second:two' -e 'wait 4' -- ctr -a "$CT_SOCK" tasks attach "$CT_ID"
-	[ "$status" -eq 4 ] || fail "second client exited $status: $output"
+	[ "$status" -eq 4 ] ||
+		fail "second client exited $status: $output; the container's second read: $(cat "$(ct_bundle "$CT_ID")/rootfs/tmp/second" 2>&1)"
 }
 
 # ------------------------------------------------ runc that hangs

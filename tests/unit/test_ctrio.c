@@ -359,17 +359,23 @@ static void test_pause_output(void **state)
 
 /* ------------------------------------------------------------ PTY */
 
+/* A PTY whose slave is raw: no ONLCR/echo games, the bytes are the test's. */
+static void open_raw_pty(int *m, int *s)
+{
+	assert_int_equal(openpty(m, s, NULL, NULL, NULL), 0);
+	struct termios t;
+	assert_int_equal(tcgetattr(*s, &t), 0);
+	cfmakeraw(&t);
+	assert_int_equal(tcsetattr(*s, TCSANOW, &t), 0);
+}
+
 /* An edge-triggered PTY paused with data waiting, and more written while it
  * is paused: resuming delivers all of it without a new edge. */
 static void test_pty_pause_resume(void **state)
 {
 	struct fx *f = *state;
 	int m, s;
-	assert_int_equal(openpty(&m, &s, NULL, NULL, NULL), 0);
-	struct termios t;
-	assert_int_equal(tcgetattr(s, &t), 0);
-	cfmakeraw(&t);
-	assert_int_equal(tcsetattr(s, TCSANOW, &t), 0);
+	open_raw_pty(&m, &s);
 	assert_int_equal(ctrio_set_pty(f->st, m), 0);
 	ctrio_start_output(f->st);
 	ctrio_pause_output(f->st, STREAM_STDOUT, true);
@@ -386,14 +392,9 @@ static void test_pty_output_and_hup(void **state)
 {
 	struct fx *f = *state;
 	int m, s;
-	assert_int_equal(openpty(&m, &s, NULL, NULL, NULL), 0);
+	open_raw_pty(&m, &s);
 	char slave_name[128];
 	assert_int_equal(ptsname_r(m, slave_name, sizeof(slave_name)), 0);
-	/* Raw: no ONLCR/echo games, the bytes are the test's. */
-	struct termios t;
-	assert_int_equal(tcgetattr(s, &t), 0);
-	cfmakeraw(&t);
-	assert_int_equal(tcsetattr(s, TCSANOW, &t), 0);
 
 	assert_int_equal(ctrio_set_pty(f->st, m), 0);
 	unsigned rows, cols;
@@ -433,11 +434,7 @@ static void test_pty_input_and_size_before_pty(void **state)
 	pump(f, 2);
 
 	int m, s;
-	assert_int_equal(openpty(&m, &s, NULL, NULL, NULL), 0);
-	struct termios t;
-	assert_int_equal(tcgetattr(s, &t), 0);
-	cfmakeraw(&t);
-	assert_int_equal(tcsetattr(s, TCSANOW, &t), 0);
+	open_raw_pty(&m, &s);
 	assert_int_equal(ctrio_set_pty(f->st, m), 0);
 	ctrio_start_output(f->st);
 
