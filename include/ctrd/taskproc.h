@@ -4,10 +4,9 @@
  * container. Output goes out through outfifo (never waiting for a reader);
  * a terminal's output also feeds a screen model (shim/ttyscreen), so a
  * reader that fell behind, or a client that attaches (`ctr task attach`),
- * gets the current screen. The stdin fifo is read only when epoll says so,
- * so a writer that has not opened it yet is never mistaken for an end; a
- * terminal's stdin fifo is held open for writing too, so one client
- * leaving does not end the input of the next. */
+ * gets the current screen. The stdin fifo is held open for writing by the
+ * shim too, as the Go shim holds it, so a client leaving (ctr exits,
+ * containerd restarts) is never the end of the input: CloseIO is. */
 #ifndef PTYSHIM_CTRD_TASKPROC_H
 #define PTYSHIM_CTRD_TASKPROC_H
 
@@ -48,6 +47,7 @@ struct taskproc {
 	struct ttyscreen *screen;
 	char *screen_socket; /* where the screen answers snapshots (terminals) */
 	int in_fifo;
+	int in_hold; /* our write end of the stdin fifo, until CloseIO */
 	struct watch in_w;
 	int console_fd; /* listening; the PTY master arrives on it */
 	char *console_path;
@@ -74,6 +74,7 @@ int taskproc_connect_stdio(struct taskproc *p, char *err, size_t errlen);
  * what is queued for it is out. */
 void taskproc_exited(struct taskproc *p, int wait_status);
 
+/* CloseIO: the input ends once what the clients wrote is read. */
 void taskproc_close_stdin(struct taskproc *p);
 void taskproc_resize(struct taskproc *p, unsigned rows, unsigned cols);
 /* A client may have (re)attached to a terminal: it gets the current screen

@@ -76,6 +76,7 @@ static size_t fifo_lag_max(void *ctx)
 
 static void stop_stdin(struct taskproc *p)
 {
+	close_fd(&p->in_hold);
 	if (p->in_fifo < 0)
 		return;
 	loop_del(p->loop, &p->in_w);
@@ -98,7 +99,8 @@ static void read_stdin(struct watch *w, uint32_t events)
 		ctrio_push_input(p->io, buf, (size_t)n);
 		return;
 	}
-	/* Every writer has closed the fifo: the end of the input. */
+	/* CloseIO let go of our write end, and every client has closed the
+	 * fifo: the end of the input. */
 	stop_stdin(p);
 	ctrio_close_input(p->io);
 }
@@ -120,7 +122,7 @@ struct taskproc *taskproc_new(struct loop *loop, const char *exec_id, bool termi
 	p->stdin_path = xstrdup(in ? in : "");
 	p->stdout_path = xstrdup(out ? out : "");
 	p->stderr_path = xstrdup(err ? err : "");
-	p->in_fifo = p->console_fd = -1;
+	p->in_fifo = p->in_hold = p->console_fd = -1;
 	for (int i = 0; i < 3; i++)
 		p->child_fds[i] = -1;
 	struct ctrio_callbacks cb = {
@@ -191,14 +193,18 @@ static int open_outputs(struct taskproc *p, char *err, size_t errlen)
 	return p->err ? 0 : -1;
 }
 
+/* The stdin fifo, and a write end of our own: its clients come and go
+ * (ctr attach, containerd restarting) and none of them leaving is the end
+ * of the input; CloseIO is, as under the Go shim: our write end goes, and
+ * the input ends once the fifo is read empty. */
 static int open_stdin(struct taskproc *p, char *err, size_t errlen)
 {
 	if (!p->stdin_path[0])
 		return 0;
-	/* A terminal's input outlives its writers: held open for writing by
-	 * us too, the next client's keys still reach the container. */
-	p->in_fifo = open(p->stdin_path, (p->terminal ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
-	if (p->in_fifo < 0) {
+	p->in_fifo = open(p->stdin_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (p->in_fifo >= 0)
+		p->in_hold = open(p->stdin_path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (p->in_fifo < 0 || p->in_hold < 0) {
 		snprintf(err, errlen, "open %s: %s", p->stdin_path, strerror(errno));
 		return -1;
 	}
@@ -303,8 +309,13 @@ void taskproc_exited(struct taskproc *p, int wait_status)
 
 void taskproc_close_stdin(struct taskproc *p)
 {
-	stop_stdin(p);
-	ctrio_close_input(p->io);
+	if (p->in_fifo < 0) {
+		ctrio_close_input(p->io);
+		return;
+	}
+	/* What the client wrote before it asked is still read: the end comes
+	 * when the fifo is empty and has no writer left (read_stdin). */
+	close_fd(&p->in_hold);
 }
 
 void taskproc_resize(struct taskproc *p, unsigned rows, unsigned cols)
