@@ -266,10 +266,8 @@ static void put_state(struct out *o, struct tsm_screen *tsm, const struct term_m
 	}
 }
 
-char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsigned rows, unsigned cols,
-		    size_t *len)
+char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsigned cols, size_t *len)
 {
-	(void)rows;
 	struct painter p = {.repaint = true, .colours = true};
 	/* Hidden while painting; the alternate screen first, so the cells land there. */
 	out_str(&p.out, "\033[?25l");
@@ -284,9 +282,8 @@ char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsi
 	return p.out.p;
 }
 
-char *paint_text(struct tsm_screen *tsm, unsigned rows, unsigned cols, bool colours, size_t *len)
+char *paint_text(struct tsm_screen *tsm, unsigned cols, bool colours, size_t *len)
 {
-	(void)rows;
 	struct painter p = {.colours = colours};
 	out_add(&p.out, "", 0);
 	paint_cells(tsm, &p, cols);
