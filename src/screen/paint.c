@@ -27,10 +27,7 @@ struct out {
 
 static void out_add(struct out *o, const char *s, size_t n)
 {
-	if (o->len + n + 1 > o->cap) {
-		o->cap = (o->len + n + 1) * 2;
-		o->p = xrealloc(o->p, o->cap);
-	}
+	o->p = xgrow(o->p, &o->cap, o->len + n + 1, 4096);
 	memcpy(o->p + o->len, s, n);
 	o->len += n;
 	o->p[o->len] = '\0';
