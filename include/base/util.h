@@ -86,6 +86,9 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What they do on exhaustion, for the allocations of other libraries
+ * (json-c, libtsm): one line on stderr, then abort. */
+_Noreturn void out_of_memory(void);
 
 /* How growable buffers grow: the capacity that holds need bytes, from cap
  * (first_cap when 0) doubled as often as it takes; cap itself when it is

@@ -311,7 +311,7 @@ int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void out_of_memory(void)
+_Noreturn void out_of_memory(void)
 {
 	static const char msg[] = "ptyshim: out of memory\n";
 	ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);

@@ -90,7 +90,7 @@ static void wake(struct screen *s)
 	if (s->frozen == NULL)
 		return;
 	if (parser_open(s) < 0)
-		abort();
+		out_of_memory();
 	tsm_vte_input(s->vte, s->frozen, s->frozen_len);
 	free(s->frozen);
 	s->frozen = NULL;
