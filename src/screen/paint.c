@@ -108,7 +108,13 @@ static void put_cell(struct out *o, const struct cell *c)
 	for (unsigned i = 0; i < c->n; i++) {
 		char u8[8];
 		size_t n = tsm_ucs4_to_utf8(c->ch[i], u8);
-		out_add(o, u8, n);
+		/* libtsm's decoder lets a UTF-8 encoded surrogate through, but its
+		 * encoder has no bytes for it: painting nothing would leave the
+		 * cell's text off the repaint. A terminal shows U+FFFD there. */
+		if (n == 0)
+			out_str(o, "\xef\xbf\xbd");
+		else
+			out_add(o, u8, n);
 	}
 }
 
