@@ -2,7 +2,6 @@
 #include "ctr.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "base/diag.h"
 #include "base/exitfile.h"
+#include "base/pidfile.h"
 #include "base/procinfo.h"
 #include "base/util.h"
 #include "runc.h"
@@ -113,18 +113,9 @@ bool ctr_exit_code(const struct ptyman *pm, const struct ctr *c, int *code)
 int ctr_shim_pid(const struct ptyman *pm, const struct ctr *c)
 {
 	char *pf = state_ctr_path(&pm->state, c->name, "conmon.pid");
-	char *text = read_small_file(pf, 64, NULL);
+	pid_t pid = pidfile_read(pf);
 	free(pf);
-	if (!text)
-		return 0;
-	size_t n = strlen(text);
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
-		text[--n] = '\0';
-	int pid;
-	if (parse_int(text, 1, INT_MAX, &pid) < 0)
-		pid = 0;
-	free(text);
-	return pid;
+	return pid > 0 ? pid : 0;
 }
 
 bool ctr_shim_alive(const struct ctr *c, int pid)

@@ -96,8 +96,4 @@ const struct conmonopt *conmonopt_short(char c);
 typedef void (*conmonopt_fn)(const struct conmonopt *opt, const char *value, void *ctx);
 void conmonopt_walk(int argc, const char *const *argv, conmonopt_fn fn, void *ctx);
 
-/* The index of the "--" that ends the options (not one that is an option's
- * value), or argc when there is none. */
-int conmonopt_separator(int argc, const char *const *argv);
-
 #endif

@@ -54,6 +54,13 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 /* value as bare decimal (no newline: podman reads it with Atoi), written
  * atomically with mode 0644. Exit files and pid files. */
 int write_decimal_file(const char *path, long long value);
+/* Reads such a file back strictly: a decimal in [min, max], then nothing
+ * but newlines or blanks (some writers add them). 1 with *out set; 0 when
+ * there is no file (yet: errno ENOENT, also for a missing directory); -1
+ * with errno EINVAL when the file holds anything else (empty, over 64
+ * bytes, a NUL, a sign or a blank in front, out of range), or the error of
+ * open or read. */
+int read_decimal_file(const char *path, int64_t min, int64_t max, int64_t *out);
 
 /* Opens a log file for appending, created 0600: never follows a symlink
  * planted at path, never blocks on a fifo planted there, and refuses
@@ -79,6 +86,9 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What they do on exhaustion, for the allocations of other libraries
+ * (json-c, libtsm): one line on stderr, then abort. */
+_Noreturn void out_of_memory(void);
 
 /* How growable buffers grow: the capacity that holds need bytes, from cap
  * (first_cap when 0) doubled as often as it takes; cap itself when it is

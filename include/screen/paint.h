@@ -11,8 +11,7 @@
 
 struct tsm_screen;
 
-char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsigned rows, unsigned cols,
-		    size_t *len);
-char *paint_text(struct tsm_screen *tsm, unsigned rows, unsigned cols, bool colours, size_t *len);
+char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsigned cols, size_t *len);
+char *paint_text(struct tsm_screen *tsm, unsigned cols, bool colours, size_t *len);
 
 #endif

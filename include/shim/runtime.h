@@ -15,7 +15,4 @@ struct shim_config;
  * from cfg and console_socket. Free with free(). */
 char **runtime_argv(const struct shim_config *cfg, const char *console_socket);
 
-/* Reads the pid file the runtime wrote; returns the pid or -1 (errno). */
-int runtime_read_pid(const char *path);
-
 #endif

@@ -2,7 +2,6 @@
 #include "attach/peer.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +11,12 @@
 #include "base/conmonopt.h"
 #include "base/diag.h"
 #include "base/exitfile.h"
+#include "base/pidfile.h"
 #include "base/procinfo.h"
 #include "base/sock.h"
 #include "base/util.h"
 
 #define PEER_ARGV_MAX 1024
-#define PIDFILE_MAX 64
 
 struct peer_walk {
 	struct peer_info *pi;
@@ -64,18 +63,9 @@ static void peer_option(const struct conmonopt *opt, const char *value, void *ct
 static int peer_open_container(const struct peer_info *pi, const char *pidfile)
 {
 	char *path = pidfile[0] == '/' ? xstrdup(pidfile) : xasprintf("/proc/%d/cwd/%s", (int)pi->pid, pidfile);
-	size_t len;
-	char *text = read_small_file(path, PIDFILE_MAX, &len);
+	pid_t pid = pidfile_read(path);
 	free(path);
-	if (!text)
-		return -1;
-	while (len > 0 && strchr("\n\r ", text[len - 1]))
-		text[--len] = '\0';
-	int pid, fd = -1;
-	if (parse_int(text, 1, INT_MAX, &pid) == 0)
-		fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	free(text);
-	return fd;
+	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 }
 
 static void peer_read_cmdline(struct peer_info *pi)

@@ -86,17 +86,15 @@ static void walk_long(int argc, const char *const *argv, int *i, conmonopt_fn fn
 	if (opt == NULL)
 		return;
 	if (!opt->takes_value) {
-		if (eq == NULL && fn)
+		if (eq == NULL)
 			fn(opt, NULL, ctx);
 		return;
 	}
 	if (eq != NULL) {
-		if (fn)
-			fn(opt, eq + 1, ctx);
+		fn(opt, eq + 1, ctx);
 	} else if (*i + 1 < argc) {
 		++*i;
-		if (fn)
-			fn(opt, argv[*i], ctx);
+		fn(opt, argv[*i], ctx);
 	}
 }
 
@@ -108,21 +106,19 @@ static void walk_short(int argc, const char *const *argv, int *i, conmonopt_fn f
 		if (opt == NULL)
 			continue;
 		if (!opt->takes_value) {
-			if (fn)
-				fn(opt, NULL, ctx);
+			fn(opt, NULL, ctx);
 			continue;
 		}
 		const char *value = c[1] ? c + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
-		if (value && fn)
+		if (value)
 			fn(opt, value, ctx);
 		return;
 	}
 }
 
-static int walk(int argc, const char *const *argv, conmonopt_fn fn, void *ctx)
+void conmonopt_walk(int argc, const char *const *argv, conmonopt_fn fn, void *ctx)
 {
-	int i;
-	for (i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0)
 			break;
@@ -131,15 +127,4 @@ static int walk(int argc, const char *const *argv, conmonopt_fn fn, void *ctx)
 		else if (a[0] == '-' && a[1] != '\0')
 			walk_short(argc, argv, &i, fn, ctx);
 	}
-	return i < argc ? i : argc;
-}
-
-void conmonopt_walk(int argc, const char *const *argv, conmonopt_fn fn, void *ctx)
-{
-	walk(argc, argv, fn, ctx);
-}
-
-int conmonopt_separator(int argc, const char *const *argv)
-{
-	return walk(argc, argv, NULL, NULL);
 }

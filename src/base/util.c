@@ -216,6 +216,30 @@ int write_decimal_file(const char *path, long long value)
 	return write_file_atomic(path, buf, (size_t)n, 0644);
 }
 
+/* "-9223372036854775808" and a few blanks or newlines; no writer writes more. */
+#define DECIMAL_FILE_MAX 64
+
+int read_decimal_file(const char *path, int64_t min, int64_t max, int64_t *out)
+{
+	size_t len;
+	/* One byte more than any number with its blanks: to see the file ends. */
+	char *buf = read_small_file(path, DECIMAL_FILE_MAX + 1, &len);
+	if (buf == NULL)
+		return errno == ENOENT ? 0 : -1;
+	int rc = -1;
+	if (len <= DECIMAL_FILE_MAX && strlen(buf) == len) {
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+			buf[--len] = '\0';
+		rc = parse_i64(buf, min, max, out);
+	}
+	free(buf);
+	if (rc < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 1;
+}
+
 int open_log_file(const char *path, int flags)
 {
 	int fd = open(path, O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | flags,
@@ -287,7 +311,7 @@ int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void out_of_memory(void)
+_Noreturn void out_of_memory(void)
 {
 	static const char msg[] = "ptyshim: out of memory\n";
 	ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);

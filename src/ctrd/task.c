@@ -18,7 +18,7 @@
 #include "github.com/containerd/containerd/api/events/task.pb-c.h"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb-c.h"
 #include "google/protobuf/any.pb-c.h"
-#include "shim/runtime.h"
+#include "base/pidfile.h"
 
 #define TASK_SERVICE "containerd.task.v2.Task"
 #define ERR_LEN 512
@@ -157,7 +157,7 @@ static struct job_queue *jobs_of(struct task_service *ts, struct taskproc *p)
 static int read_pid(struct task_service *ts, struct taskproc *p, char *err)
 {
 	char *path = xasprintf("%s/%s.pid", ts->bundle, p->exec_id[0] ? p->exec_id : "init");
-	p->pid = runtime_read_pid(path);
+	p->pid = pidfile_read(path);
 	int rc = 0;
 	if (p->pid <= 0) {
 		snprintf(err, ERR_LEN, "read %s: %s", path, strerror(errno));

@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "logfmt/lineread.h"
 #include "base/util.h"
@@ -39,12 +38,8 @@ struct acastread *acastread_new(const char *file, acastread_header_cb header_cb,
 	/* A valid line nests 3 deep (header, env, value); 8 leaves room for
 	 * extra metadata while bounding hostile nesting. */
 	r->tok = json_tokener_new_ex(8);
-	if (r->tok == NULL) {
-		static const char msg[] = "ptyshim: out of memory\n";
-		ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-		(void)ignored;
-		abort();
-	}
+	if (r->tok == NULL)
+		out_of_memory();
 	json_tokener_set_flags(r->tok, JSON_TOKENER_STRICT);
 	return r;
 }

@@ -2,7 +2,6 @@
 #include "logs/endcond.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "base/conmonopt.h"
 #include "base/diag.h"
 #include "base/exitfile.h"
+#include "base/pidfile.h"
 #include "base/procinfo.h"
 #include "base/util.h"
 #include "logs/die.h"
@@ -122,35 +122,18 @@ static bool runs_container(pid_t pid, const char *cid)
 	return search.found;
 }
 
-/* The pid in pidfile; -1 when there is no such file. */
-static int read_pidfile(const char *pidfile)
-{
-	size_t len;
-	char *text = read_small_file(pidfile, 64, &len);
-	if (text == NULL) {
-		if (errno == ENOENT)
-			return -1;
-		die("%s: %s", pidfile, strerror(errno));
-	}
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' ' || text[len - 1] == '\r'))
-		text[--len] = '\0';
-	int pid;
-	if (parse_int(text, 1, INT_MAX, &pid) < 0)
-		die("%s: not a pid file", pidfile);
-	free(text);
-	return pid;
-}
-
 /* A pidfd for the monitor named in pidfile, or -1. *gone: known not to run
  * (no such file, no such process, a zombie, or a pid reused by something
  * else). */
 static int open_monitor(const char *pidfile, const char *cid, bool *gone)
 {
-	int pid = read_pidfile(pidfile);
-	if (pid < 0) {
+	pid_t pid = pidfile_read(pidfile);
+	if (pid < 0 && errno == ENOENT) {
 		*gone = true;
 		return -1;
 	}
+	if (pid < 0)
+		die("%s: %s", pidfile, errno == EINVAL ? "not a pid file" : strerror(errno));
 	int fd = pidfd_open(pid, 0);
 	if (fd < 0) {
 		if (errno == ESRCH)

@@ -27,10 +27,7 @@ struct out {
 
 static void out_add(struct out *o, const char *s, size_t n)
 {
-	if (o->len + n + 1 > o->cap) {
-		o->cap = (o->len + n + 1) * 2;
-		o->p = xrealloc(o->p, o->cap);
-	}
+	o->p = xgrow(o->p, &o->cap, o->len + n + 1, 4096);
 	memcpy(o->p + o->len, s, n);
 	o->len += n;
 	o->p[o->len] = '\0';
@@ -111,7 +108,13 @@ static void put_cell(struct out *o, const struct cell *c)
 	for (unsigned i = 0; i < c->n; i++) {
 		char u8[8];
 		size_t n = tsm_ucs4_to_utf8(c->ch[i], u8);
-		out_add(o, u8, n);
+		/* libtsm's decoder lets a UTF-8 encoded surrogate through, but its
+		 * encoder has no bytes for it: painting nothing would leave the
+		 * cell's text off the repaint. A terminal shows U+FFFD there. */
+		if (n == 0)
+			out_str(o, "\xef\xbf\xbd");
+		else
+			out_add(o, u8, n);
 	}
 }
 
@@ -266,10 +269,8 @@ static void put_state(struct out *o, struct tsm_screen *tsm, const struct term_m
 	}
 }
 
-char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsigned rows, unsigned cols,
-		    size_t *len)
+char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsigned cols, size_t *len)
 {
-	(void)rows;
 	struct painter p = {.repaint = true, .colours = true};
 	/* Hidden while painting; the alternate screen first, so the cells land there. */
 	out_str(&p.out, "\033[?25l");
@@ -284,9 +285,8 @@ char *paint_repaint(struct tsm_screen *tsm, const struct term_modes *modes, unsi
 	return p.out.p;
 }
 
-char *paint_text(struct tsm_screen *tsm, unsigned rows, unsigned cols, bool colours, size_t *len)
+char *paint_text(struct tsm_screen *tsm, unsigned cols, bool colours, size_t *len)
 {
-	(void)rows;
 	struct painter p = {.colours = colours};
 	out_add(&p.out, "", 0);
 	paint_cells(tsm, &p, cols);

@@ -90,7 +90,7 @@ static void wake(struct screen *s)
 	if (s->frozen == NULL)
 		return;
 	if (parser_open(s) < 0)
-		abort();
+		out_of_memory();
 	tsm_vte_input(s->vte, s->frozen, s->frozen_len);
 	free(s->frozen);
 	s->frozen = NULL;
@@ -128,7 +128,7 @@ bool screen_sleep(struct screen *s)
 {
 	if (s->frozen || buf_len(&s->backlog) > 0 || (s->modes.on & TERM_MODE_ALTSCREEN))
 		return false;
-	s->frozen = paint_repaint(s->tsm, &s->modes, s->rows, s->cols, &s->frozen_len);
+	s->frozen = paint_repaint(s->tsm, &s->modes, s->cols, &s->frozen_len);
 	parser_close(s);
 	/* The backlog's storage too: kept while awake, since freeing it at every
 	 * catch-up made each keystroke's echo allocate (and fault in) it again. */
@@ -289,12 +289,12 @@ char *screen_repaint(struct screen *s, size_t *len)
 {
 	screen_catch_up(s, SIZE_MAX);
 	wake(s);
-	return paint_repaint(s->tsm, &s->modes, s->rows, s->cols, len);
+	return paint_repaint(s->tsm, &s->modes, s->cols, len);
 }
 
 char *screen_text(struct screen *s, bool colours, size_t *len)
 {
 	screen_catch_up(s, SIZE_MAX);
 	wake(s);
-	return paint_text(s->tsm, s->rows, s->cols, colours, len);
+	return paint_text(s->tsm, s->cols, colours, len);
 }

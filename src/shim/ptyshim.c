@@ -24,6 +24,7 @@
 
 #include "base/child.h"
 #include "base/exitfile.h"
+#include "base/pidfile.h"
 #include "shim/acastlog.h"
 #include "shim/attach.h"
 #include "shim/cli.h"
@@ -199,7 +200,7 @@ static void shim_fail(struct shim *s, const char *message, size_t len)
 	/* Nothing must be left running behind a failed start: a runtime that
 	 * created the container but failed us otherwise left its init waiting. */
 	if (s->ctr_pid <= 0 && s->runtime_exited && !s->cfg->no_runtime)
-		s->ctr_pid = runtime_read_pid(s->cfg->container_pidfile);
+		s->ctr_pid = pidfile_read(s->cfg->container_pidfile);
 	if (s->ctr_pid > 0 && !s->ctr_exited)
 		kill(s->ctr_pid, SIGKILL);
 	if (s->runtime_pid > 0 && !s->runtime_exited)
@@ -839,7 +840,7 @@ static void shim_created(struct shim *s)
 				shim_failf(s, "runtime did not set up terminal%s%s", s->console_error ? ": " : "",
 					   s->console_error ? s->console_error : "");
 		}
-		int pid = runtime_read_pid(cfg->container_pidfile);
+		int pid = pidfile_read(cfg->container_pidfile);
 		if (pid < 0)
 			shim_failf(s, "container pid file %s: %s", cfg->container_pidfile, strerror(errno));
 		s->ctr_pid = pid;

@@ -1,9 +1,5 @@
-/* runtime: argv construction and the runtime's pid file. */
+/* runtime: the runtime's command lines. */
 #include "shim/runtime.h"
-
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "shim/cli.h"
 #include "base/util.h"
@@ -51,23 +47,4 @@ char **runtime_argv(const struct shim_config *cfg, const char *console_socket)
 #undef ARGS
 #undef ARG
 	return argv;
-}
-
-int runtime_read_pid(const char *path)
-{
-	size_t len;
-	char *s = read_small_file(path, 64, &len);
-	if (s == NULL)
-		return -1;
-	/* runc writes a bare number; tolerate a trailing newline from others. */
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
-		s[--len] = '\0';
-	int pid;
-	int rc = parse_int(s, 1, 1 << 30, &pid);
-	free(s);
-	if (rc < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return pid;
 }

@@ -406,43 +406,6 @@ static void test_walk_every_entry(void **state)
 	}
 }
 
-/* --------------------------------------------------------- the separator */
-
-static int sep_of(const char *const *argv)
-{
-	int argc = 0;
-	while (argv[argc])
-		argc++;
-	return conmonopt_separator(argc, argv);
-}
-
-static void test_separator(void **state)
-{
-	(void)state;
-	const char *const none[] = {"conmon", "-t", "--cid", "x", NULL};
-	assert_int_equal(sep_of(none), 4);
-	const char *const plain[] = {"conmon", "-t", "--", "sh", "-c", "true", NULL};
-	assert_int_equal(sep_of(plain), 2);
-	const char *const first[] = {"conmon", "--", "--", NULL};
-	assert_int_equal(sep_of(first), 1);
-	/* A "--" that is an option's value is not the separator. */
-	const char *const value[] = {"conmon", "--runtime-arg", "--", "-t", "--", "x", NULL};
-	assert_int_equal(sep_of(value), 4);
-	const char *const short_value[] = {"conmon", "-c", "--", NULL};
-	assert_int_equal(sep_of(short_value), 3);
-	const char *const cluster_value[] = {"conmon", "-tc", "--", "--", NULL};
-	assert_int_equal(sep_of(cluster_value), 3);
-	const char *const eq_value[] = {"conmon", "--cid=--", "--", NULL};
-	assert_int_equal(sep_of(eq_value), 2);
-	/* After a flag, or an unknown option, "--" is the separator. */
-	const char *const after_flag[] = {"conmon", "--terminal", "--", NULL};
-	assert_int_equal(sep_of(after_flag), 2);
-	const char *const after_unknown[] = {"conmon", "--bogus", "--", NULL};
-	assert_int_equal(sep_of(after_unknown), 2);
-	const char *const only[] = {"conmon", NULL};
-	assert_int_equal(sep_of(only), 1);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,7 +421,6 @@ int main(void)
 		cmocka_unit_test(test_walk_stops_at_separator),
 		cmocka_unit_test(test_walk_podman_exec_argv),
 		cmocka_unit_test(test_walk_every_entry),
-		cmocka_unit_test(test_separator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,7 +162,7 @@ static void test_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	const int codes[] = {0, 1, 2, 126, 127, 128, 130, 137, 143, 255, 256, 300, EXITFILE_TIMED_OUT, -2, INT_MAX,
-			     INT_MIN + 1};
+			     INT_MIN};
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		assert_int_equal(exitfile_write(f->path, codes[i]), 0);
 		int code = 424242;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/diag.h"
+#include "base/util.h"
 #include "logfmt/logtime.h"
 #include "shim/k8slog.h"
 
@@ -87,11 +88,7 @@ struct str {
 
 static void str_add(struct str *s, const void *data, size_t len)
 {
-	if (s->len + len + 1 > s->cap) {
-		s->cap = (s->len + len + 1) * 2;
-		s->p = realloc(s->p, s->cap);
-		assert_non_null(s->p);
-	}
+	s->p = xgrow(s->p, &s->cap, s->len + len + 1, 256);
 	memcpy(s->p + s->len, data, len);
 	s->len += len;
 	s->p[s->len] = '\0';

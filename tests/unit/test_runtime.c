@@ -1,19 +1,16 @@
 /* Unit tests for runtime: the OCI runtime's argv must be conmon's, element
  * for element and in conmon's order (conmon-interface.md §3.1), since the
  * runtime parses global flags before the verb and the verb's flags after
- * it; and the runtime's pid file must be read strictly. */
+ * it. (The runtime's pid file is read by base/pidfile: test_pidfile.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "shim/cli.h"
 #include "shim/runtime.h"
@@ -186,37 +183,6 @@ static void test_many_args(void **state)
 	free(argv);
 }
 
-static void test_read_pid(void **state)
-{
-	(void)state;
-	char path[] = "/tmp/test_runtime.XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	struct {
-		const char *content;
-		int want;
-	} cases[] = {
-		{"14149", 14149}, {"14149\n", 14149}, {"1", 1},     {"", -1},       {"\n", -1},
-		{"abc", -1},      {"0", -1},          {"-5", -1},   {"12 34", -1}, {"99999999999", -1},
-		{"12abc", -1},    {"0x10", -1},       {" 12", -1},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fd = open(path, O_WRONLY | O_TRUNC);
-		assert_true(fd >= 0);
-		size_t len = strlen(cases[i].content);
-		assert_int_equal(write(fd, cases[i].content, len), (ssize_t)len);
-		close(fd);
-		int pid = runtime_read_pid(path);
-		if (pid != cases[i].want)
-			fail_msg("pid file \"%s\": got %d, expected %d", cases[i].content, pid, cases[i].want);
-	}
-	unlink(path);
-	errno = 0;
-	assert_int_equal(runtime_read_pid(path), -1);
-	assert_int_equal(errno, ENOENT);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,7 +192,6 @@ int main(void)
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_many_args),
-		cmocka_unit_test(test_read_pid),
 	};
 	return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);
 }

@@ -98,6 +98,7 @@ static void test_repaint_reproduces(void **state)
 		"\033[2;5rregion\033[3;1Hin it",
 		"wide: \xe4\xb8\xad\xe6\x96\x87 e\xcc\x81 end",
 		"\033[?1000;1006hmouse\033(0lqqk\033(B",
+		"surrogate: \xed\xbd\xbd end", /* a cell libtsm cannot encode back */
 	};
 	for (size_t i = 0; i < sizeof(sessions) / sizeof(sessions[0]); i++) {
 		struct screen *a = fed(10, 40, sessions[i]);
