@@ -20,6 +20,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototy
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
 BUILD    := build
 BIN      := bin
+# `make` alone builds everything: the archive rules below come before `all`.
+.DEFAULT_GOAL := all
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
