@@ -14,13 +14,14 @@
 #   ctrdpb  C code protoc-c generates at build time from the .proto files
 #           Debian installs (containerd's task API, gogo's options, google's
 #           well-known types) plus src/ctrd/ttrpc.proto (ttrpc's envelope)
-.DEFAULT_GOAL := all
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
 BUILD    := build
 BIN      := bin
+# `make` alone builds everything: the archive rules below come before `all`.
+.DEFAULT_GOAL := all
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -6,7 +6,8 @@ set -e
 pkgs="build-essential runc crun busybox-static libreadline-dev libcmocka-dev libjson-c-dev libtsm-dev libsystemd-dev
 bats socat tmux jq psmisc conmon podman asciinema clang libclang-rt-14-dev valgrind iproute2
 protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev golang-github-containerd-containerd-dev
-golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev containerd"
+golang-github-gogo-protobuf-dev golang-github-gogo-googleapis-dev containerd
+python3-grpcio python3-protobuf python3-websocket"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
