@@ -237,6 +237,8 @@ static int loop_timer_wait(const struct loop *l)
 
 static void loop_timers_fire(struct loop *l)
 {
+	if (!l->timers)
+		return; /* no clock read on the output path while nothing is armed */
 	int64_t now = mono_ns();
 	struct loop_timer **tail = &l->firing;
 	while (l->timers && l->timers->due_ns <= now) {

@@ -46,16 +46,18 @@ static bool in_list(const char *list, const char *word)
 }
 
 /* The process's path in the hierarchy that holds controller (v1), or in
- * the v2 hierarchy (controller NULL), from PID/cgroup. Allocated. */
-static char *cgroup_path(const char *cgroup_file, const char *controller)
+ * the v2 hierarchy (controller NULL), from the text of PID/cgroup.
+ * Allocated, or NULL. */
+static char *cgroup_path(const char *cgroup_text, const char *controller)
 {
-	size_t len;
-	char *text = read_small_file(cgroup_file, SMALL_FILE_MAX, &len);
+	char *text = xstrdup(cgroup_text ? cgroup_text : "");
 	char *found = NULL;
-	for (char *line = text, *next; line && *line && !found; line = next) {
+	for (char *line = text, *next; *line && !found; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
+		else
+			next = line + strlen(line);
 		char *ctrls = strchr(line, ':');
 		char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
 		if (!path)
@@ -97,32 +99,36 @@ static bool parse_mount(char *line, char **root, char **point, char **fstype, ch
 	return *root && *point && *fstype && *opts;
 }
 
+/* The mount point of the hierarchy and the process's path in it. */
+static char *dir_in(const char *cgroup_text, const char *controller, const char *point, const char *root)
+{
+	char *path = cgroup_path(cgroup_text, controller);
+	char *dir = path ? join_under(point, root, path) : NULL;
+	free(path);
+	return dir;
+}
+
 static void find_dirs(const char *proc, pid_t pid, bool unified, struct cg_dirs *d)
 {
 	char *mountinfo = xasprintf("%s/self/mountinfo", proc);
 	char *cgroup_file = xasprintf("%s/%d/cgroup", proc, (int)pid);
 	size_t len;
 	char *text = read_small_file(mountinfo, 4u << 20, &len);
-	for (char *line = text, *next; line && *line; line = next) {
+	char *cgroups = read_small_file(cgroup_file, SMALL_FILE_MAX, &len);
+	for (char *line = text, *next; line && *line && cgroups; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
 		char *root, *point, *fstype, *opts;
 		if (!parse_mount(line, &root, &point, &fstype, &opts))
 			continue;
-		if (unified && strcmp(fstype, "cgroup2") == 0 && !d->v2) {
-			char *path = cgroup_path(cgroup_file, NULL);
-			d->v2 = path ? join_under(point, root, path) : NULL;
-			free(path);
-		}
-		for (int i = 0; !unified && strcmp(fstype, "cgroup") == 0 && i < CG_COUNT; i++) {
-			if (d->v1[i] || !in_list(opts, controller_names[i]))
-				continue;
-			char *path = cgroup_path(cgroup_file, controller_names[i]);
-			d->v1[i] = path ? join_under(point, root, path) : NULL;
-			free(path);
-		}
+		if (unified && strcmp(fstype, "cgroup2") == 0 && !d->v2)
+			d->v2 = dir_in(cgroups, NULL, point, root);
+		for (int i = 0; !unified && strcmp(fstype, "cgroup") == 0 && i < CG_COUNT; i++)
+			if (!d->v1[i] && in_list(opts, controller_names[i]))
+				d->v1[i] = dir_in(cgroups, controller_names[i], point, root);
 	}
+	free(cgroups);
 	free(text);
 	free(cgroup_file);
 	free(mountinfo);

@@ -76,36 +76,30 @@ static void set_full(struct outfifo *f, bool full)
 }
 
 /* A write failed for good (a file system error; a fifo has our reader, so
- * never EPIPE): the bytes are lost, said once, and the source is never
- * held back for them. */
-static void write_failed(struct outfifo *f, size_t len)
+ * never EPIPE): the queue and the unqueued bytes are lost, said once, and
+ * the source is never held back for them. */
+static void write_failed(struct outfifo *f, size_t unqueued)
 {
 	if (f->lost == 0)
 		diag_warn("output %s: %s; its output is dropped while this lasts", f->path, strerror(errno));
-	f->lost += len + f->q_len;
+	f->lost += unqueued + f->q_len;
 	q_drop(f);
 	set_full(f, false);
 }
 
-/* Writes what it can now; returns the bytes taken, or -1 after write_failed. */
+/* Writes what it can now; the bytes taken, or -1 (errno set) when the
+ * write failed for good. */
 static ssize_t write_now(struct outfifo *f, const char *data, size_t len)
 {
-	if (!f->is_fifo) {
-		if (write_all(f->w.fd, data, len) == 0)
-			return (ssize_t)len;
-		write_failed(f, len);
-		return -1;
-	}
+	if (!f->is_fifo)
+		return write_all(f->w.fd, data, len) == 0 ? (ssize_t)len : -1;
 	ssize_t n;
 	do
 		n = write(f->w.fd, data, len);
 	while (n < 0 && errno == EINTR);
-	if (n >= 0)
-		return n;
-	if (errno == EAGAIN)
+	if (n < 0 && errno == EAGAIN)
 		return 0;
-	write_failed(f, len);
-	return -1;
+	return n;
 }
 
 static void update_watch(struct outfifo *f)
@@ -155,6 +149,8 @@ static void flush(struct outfifo *f)
 		if (f->q_len == 0)
 			break;
 		ssize_t n = write_now(f, f->q + f->q_off, f->q_len);
+		if (n < 0)
+			write_failed(f, 0);
 		if (n <= 0)
 			break;
 		q_consume(f, (size_t)n);
@@ -211,8 +207,7 @@ static int open_target(struct outfifo *f, const char *path)
 struct outfifo *outfifo_open(struct loop *loop, const char *path, const struct outfifo_callbacks *cb, char *err,
 			     size_t errlen)
 {
-	const char *scheme_end = strstr(path, "://");
-	if (scheme_end && strncmp(path, FILE_SCHEME, strlen(FILE_SCHEME)) != 0) {
+	if (strstr(path, "://") && strncmp(path, FILE_SCHEME, strlen(FILE_SCHEME)) != 0) {
 		snprintf(err, errlen, "%s: only fifos, files and file:// URIs are supported", path);
 		return NULL;
 	}
@@ -272,6 +267,8 @@ void outfifo_write(struct outfifo *f, const void *data, size_t len)
 		return;
 	if (f->q_len == 0) {
 		ssize_t n = write_now(f, data, len);
+		if (n < 0)
+			write_failed(f, len);
 		if (n < 0 || (size_t)n == len)
 			return;
 		data = (const char *)data + n;

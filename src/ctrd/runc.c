@@ -147,11 +147,8 @@ int runc_run(const struct runc *rc, const char *const *args, char *err, size_t e
 	if (runc_start(rc, args, (int[3]){-1, -1, -1}, false, &call, err, errlen) < 0)
 		return -1;
 	int status;
-	while (waitpid(call.pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			int rc_err = call_fail(&call, err, errlen, "wait for runc");
-			return rc_err;
-		}
-	}
+	while (waitpid(call.pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return call_fail(&call, err, errlen, "wait for runc");
 	return runc_finish(&call, status, NULL, err, errlen);
 }

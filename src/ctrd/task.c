@@ -1,6 +1,7 @@
 #include "ctrd/task.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,26 +154,31 @@ static struct job_queue *jobs_of(struct task_service *ts, struct taskproc *p)
 	return p->exec_id[0] ? &p->jobs : &ts->jobs;
 }
 
+/* Where runc writes the process's pid: BUNDLE/init.pid, BUNDLE/EXEC.pid. */
+static void pid_file_path(const struct task_service *ts, const struct taskproc *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.pid", ts->bundle, p->exec_id[0] ? p->exec_id : "init");
+}
+
 /* The pid runc wrote; an exit of it that came meanwhile is kept pending. */
 static int read_pid(struct task_service *ts, struct taskproc *p, char *err)
 {
-	char *path = xasprintf("%s/%s.pid", ts->bundle, p->exec_id[0] ? p->exec_id : "init");
+	char path[PATH_MAX];
+	pid_file_path(ts, p, path, sizeof(path));
 	p->pid = pidfile_read(path);
-	int rc = 0;
 	if (p->pid <= 0) {
-		snprintf(err, ERR_LEN, "read %s: %s", path, strerror(errno));
-		rc = -1;
-	} else if (jobs_claim_exit(jobs_of(ts, p), p->pid, &p->pending_status)) {
-		p->exit_pending = true;
+		snprintf(err, ERR_LEN, "read %.400s: %s", path, strerror(errno));
+		return -1;
 	}
-	free(path);
-	return rc;
+	if (jobs_claim_exit(jobs_of(ts, p), p->pid, &p->pending_status))
+		p->exit_pending = true;
+	return 0;
 }
 
 /* Fills the arguments every create and exec shares, after the first n. */
 static void spawn_args(struct task_service *ts, struct taskproc *p, struct runc_step *step, size_t n)
 {
-	snprintf(step->pid_file, sizeof(step->pid_file), "%s/%s.pid", ts->bundle, p->exec_id[0] ? p->exec_id : "init");
+	pid_file_path(ts, p, step->pid_file, sizeof(step->pid_file));
 	step->args[n++] = "--pid-file";
 	step->args[n++] = step->pid_file;
 	if (p->terminal) {
@@ -702,7 +708,8 @@ static bool m_pids(struct task_service *ts, const struct rpc_target *to, Protobu
 
 /* ------------------------------------------------------------ Pause, Resume */
 
-static bool begin_freeze(void *ctx, struct job *j, struct runc_step *step, bool pause)
+/* One pair for both: the job's kind says which. */
+static bool begin_freeze(void *ctx, struct job *j, struct runc_step *step)
 {
 	struct task_service *ts = ctx;
 	struct taskproc *init = need_proc(ts, &j->to, "");
@@ -712,17 +719,20 @@ static bool begin_freeze(void *ctx, struct job *j, struct runc_step *step, bool 
 		reply_err(ts, &j->to, RPC_FAILED_PRECONDITION, "task %s is not running", ts->id);
 		return false;
 	}
-	step->args[0] = pause ? "pause" : "resume";
+	step->args[0] = j->kind->name;
 	step->args[1] = ts->id;
 	step->args[2] = NULL;
 	return true;
 }
 
-static void end_freeze(void *ctx, struct job *j, const struct job_result *r, bool pause)
+static const struct job_kind pause_job;
+
+static void end_freeze(void *ctx, struct job *j, const struct job_result *r)
 {
 	struct task_service *ts = ctx;
+	bool pause = j->kind == &pause_job;
 	if (r->rc < 0) {
-		reply_err(ts, &j->to, r->code, "%s %s: %s", pause ? "pause" : "resume", ts->id, r->err);
+		reply_err(ts, &j->to, r->code, "%s %s: %s", j->kind->name, ts->id, r->err);
 		return;
 	}
 	ts->paused = pause;
@@ -738,28 +748,9 @@ static void end_freeze(void *ctx, struct job *j, const struct job_result *r, boo
 	reply_empty(ts, &j->to);
 }
 
-static bool begin_pause(void *ctx, struct job *j, struct runc_step *step)
-{
-	return begin_freeze(ctx, j, step, true);
-}
-
-static void end_pause(void *ctx, struct job *j, const struct job_result *r)
-{
-	end_freeze(ctx, j, r, true);
-}
-
-static bool begin_resume(void *ctx, struct job *j, struct runc_step *step)
-{
-	return begin_freeze(ctx, j, step, false);
-}
-
-static void end_resume(void *ctx, struct job *j, const struct job_result *r)
-{
-	end_freeze(ctx, j, r, false);
-}
-
-static const struct job_kind pause_job = {"pause", begin_pause, end_pause, false, false};
-static const struct job_kind resume_job = {"resume", begin_resume, end_resume, false, false};
+/* runc's subcommands are the kinds' names. */
+static const struct job_kind pause_job = {"pause", begin_freeze, end_freeze, false, false};
+static const struct job_kind resume_job = {"resume", begin_freeze, end_freeze, false, false};
 
 static bool m_pause(struct task_service *ts, const struct rpc_target *to, ProtobufCMessage *msg)
 {

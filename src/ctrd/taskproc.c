@@ -88,7 +88,9 @@ static void read_stdin(struct watch *w, uint32_t events)
 	struct taskproc *p = w->ctx;
 	(void)events;
 	if (!ctrio_input_has_room(p->io)) {
-		loop_mod(p->loop, &p->in_w, 0);
+		/* Out of the set until input_room: a hang-up (the last writer
+		 * gone after CloseIO) is reported without interest and would spin. */
+		loop_del(p->loop, &p->in_w);
 		return;
 	}
 	char buf[CTRIO_INPUT_CHUNK];
