@@ -93,32 +93,20 @@ ctrd_setup() {
 	ctrd_image || return 1
 }
 
-# The image, offline as tests/integration/lib-containerd.bash makes it: the
-# same busybox-static root (lib-podman.bash's pm_build_rootfs, sourced in a
-# subshell so nothing else of the test library comes along) -> podman import
-# with private vfs storage -> OCI archive -> ctr images import.
-ctrd_podman() {
-	CONTAINERS_CONF=$CTRD_DIR/containers.conf CONTAINERS_STORAGE_CONF=$CTRD_DIR/storage.conf podman "$@"
-}
+# The image, offline as tests/integration/lib-containerd.bash makes it
+# (lib-podman.bash's pm_oci_archive, sourced in a subshell so nothing else of
+# the test library comes along), then ctr images import.
 ctrd_image() {
 	local cdir=$CTRD_DIR out
-	(
+	out=$(
 		# shellcheck disable=SC2034 # read by lib-podman.bash as it is sourced
 		BATS_TEST_DIRNAME=$ROOT/tests/integration
 		# shellcheck source-path=SCRIPTDIR source=../integration/lib-podman.bash
 		. "$ROOT/tests/integration/lib-podman.bash"
-		pm_build_rootfs "$cdir/image-root"
-	) || { CTRD_SKIP="could not build the image's root"; return 1; }
-	printf '%s\n' '[storage]' 'driver = "vfs"' "graphroot = \"$cdir/podman/graph\"" \
-		"runroot = \"$cdir/podman/run\"" >"$cdir/storage.conf"
-	# Keep podman's scratch files and events in our directory too.
-	printf '%s\n' '[engine]' "tmp_dir = \"$cdir/podman/tmp\"" 'events_logger = "none"' >"$cdir/containers.conf"
-	out=$(tar -C "$cdir/image-root" -c . |
-		ctrd_podman import --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' - "$CTRD_IMAGE" 2>&1 &&
-		ctrd_podman save --format oci-archive -o "$cdir/image.tar" "$CTRD_IMAGE" 2>&1 &&
-		ctrc images import "$cdir/image.tar" 2>&1) ||
+		pm_oci_archive "$cdir" "$CTRD_IMAGE" '["/bin/sh"]'
+	) && out=$(ctrc images import "$cdir/image.tar" 2>&1) ||
 		{ CTRD_SKIP="image: $(echo "$out" | tail -n 3 | tr '\n' ' ')"; return 1; }
-	rm -rf "$cdir/image-root" "$cdir/podman" "$cdir/image.tar"
+	rm -f "$cdir/image.tar"
 }
 
 # ctrd_run_cmd SUBJECT MODE(pipe|tty) ID [ctr run options] -- COMMAND...: sets

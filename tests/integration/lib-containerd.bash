@@ -3,10 +3,9 @@
 # driving bin/containerd-shim-ptyshim-v1 as the runtime io.containerd.ptyshim.v1.
 #
 # containerd finds the shim by name on its PATH: the directory CT_DIR/bin
-# holds only a link to the shim under test. The image is made offline: a
-# busybox-static root (lib-podman.bash's pm_build_rootfs: load it too) ->
-# tar -> podman import (private vfs storage) -> podman save --format
-# oci-archive -> ctr images import.
+# holds only a link to the shim under test. The image is made offline, an
+# OCI archive of the busybox-static root (lib-podman.bash's pm_oci_archive:
+# load it too) -> ctr images import.
 #
 # Every run has a namespace of its own (CONTAINERD_NAMESPACE, which ctr
 # reads), so runc's state under /run/containerd/runc/NAMESPACE is never
@@ -88,17 +87,11 @@ ct_stop_containerd() {
 }
 
 ct_build_image() {
-	local r=$CT_DIR/rootfs
 	[[ -n $CT_DIR && -d $CT_DIR ]] || return 1
-	pm_build_rootfs "$r"
-	printf '%s\n' '[storage]' 'driver = "vfs"' "graphroot = \"$CT_DIR/podman-graph\"" \
-		"runroot = \"$CT_DIR/podman-run\"" >"$CT_DIR/storage.conf"
 	local out
-	out=$(tar -C "$r" -c . | CONTAINERS_STORAGE_CONF=$CT_DIR/storage.conf \
-		podman import --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' - "$CT_IMAGE" 2>&1 &&
-		CONTAINERS_STORAGE_CONF=$CT_DIR/storage.conf \
-			podman save --format oci-archive -o "$CT_DIR/image.tar" "$CT_IMAGE" 2>&1 &&
-		ct images import "$CT_DIR/image.tar" 2>&1) || { echo "image: $out"; return 1; }
+	out=$(pm_oci_archive "$CT_DIR" "$CT_IMAGE" '["/bin/sh"]' && ct images import "$CT_DIR/image.tar" 2>&1) ||
+		{ echo "image: $out"; return 1; }
+	rm -f "$CT_DIR/image.tar"
 }
 
 ct_setup_file() {

@@ -14,10 +14,10 @@
 # file skips when that directory already holds containers, and removes it at
 # the end when it made it and it is empty.
 #
-# Images, offline: the busybox-static root (lib-podman.bash's
-# pm_build_rootfs: load it too) -> tar -> podman import with CMD a long
-# sleep (the pod's sandbox image, and the containers' image with their own
-# command) -> podman save --format oci-archive -> ctr -n k8s.io images import.
+# Images, offline: an OCI archive of the busybox-static root with CMD a long
+# sleep (lib-podman.bash's pm_oci_archive: load it too; the pod's sandbox
+# image, and the containers' image with their own command) -> ctr -n k8s.io
+# images import.
 #
 # Environment: CT_SHIM (default bin/containerd-shim-ptyshim-v1 of this tree),
 # CRI_KEEP=1 keeps CRI_DIR (containerd's log is CRI_DIR/containerd.log).
@@ -117,16 +117,10 @@ cri_stop_containerd() {
 }
 
 cri_build_image() {
-	local r=$CRI_DIR/rootfs out
-	pm_build_rootfs "$r"
-	printf '%s\n' '[storage]' 'driver = "vfs"' "graphroot = \"$CRI_DIR/podman-graph\"" \
-		"runroot = \"$CRI_DIR/podman-run\"" >"$CRI_DIR/storage.conf"
-	out=$(tar -C "$r" -c . | CONTAINERS_STORAGE_CONF=$CRI_DIR/storage.conf \
-		podman import --change 'ENV PATH=/bin' --change 'CMD ["/bin/sleep","100000000"]' - "$CRI_IMAGE" 2>&1 &&
-		CONTAINERS_STORAGE_CONF=$CRI_DIR/storage.conf \
-			podman save --format oci-archive -o "$CRI_DIR/image.tar" "$CRI_IMAGE" 2>&1 &&
+	local out
+	out=$(pm_oci_archive "$CRI_DIR" "$CRI_IMAGE" '["/bin/sleep","100000000"]' &&
 		cri_ctr images import "$CRI_DIR/image.tar" 2>&1) || { echo "image: $out"; return 1; }
-	rm -rf "$CRI_DIR/podman-graph" "$CRI_DIR/podman-run" "$CRI_DIR/rootfs" "$CRI_DIR/image.tar"
+	rm -f "$CRI_DIR/image.tar"
 }
 
 cri_setup_file() {

@@ -126,6 +126,25 @@ EOF
 	export PM_PTYDRIVE
 }
 
+# pm_oci_archive DIR IMAGE CMD_JSON: the busybox-static root as an OCI image
+# archive, DIR/image.tar, for containerd (`ctr images import`), made offline:
+# pm_build_rootfs -> podman import (CMD_JSON its CMD, PATH=/bin) with a
+# private vfs storage -> podman save. Everything but the archive is removed
+# again; on failure podman's words are on stdout and it returns 1.
+pm_oci_archive() {
+	local dir=$1 image=$2 cmd=$3 out
+	pm_build_rootfs "$dir/oci-root" || return 1
+	printf '%s\n' '[storage]' 'driver = "vfs"' "graphroot = \"$dir/oci-podman/graph\"" \
+		"runroot = \"$dir/oci-podman/run\"" >"$dir/oci-storage.conf"
+	# podman's scratch files in DIR too, and no events log of its own.
+	printf '%s\n' '[engine]' "tmp_dir = \"$dir/oci-podman/tmp\"" 'events_logger = "none"' >"$dir/oci-containers.conf"
+	out=$(export CONTAINERS_CONF=$dir/oci-containers.conf CONTAINERS_STORAGE_CONF=$dir/oci-storage.conf
+		tar -C "$dir/oci-root" -c . |
+			podman import --change 'ENV PATH=/bin' --change "CMD $cmd" - "$image" 2>&1 &&
+			podman save --format oci-archive -o "$dir/image.tar" "$image" 2>&1) || { echo "$out"; return 1; }
+	rm -rf "$dir/oci-root" "$dir/oci-podman" "$dir/oci-storage.conf" "$dir/oci-containers.conf"
+}
+
 pm_build_rootfs() {
 	local r=$1 a
 	mkdir -p "$r"/{bin,etc,proc,sys,dev,tmp,run}
